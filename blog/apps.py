@@ -1,0 +1,10 @@
+"""The blog app: posts, categories, tags, pages, rendering, Jekyll import and export."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BlogConfig(AppConfig):
+    name = "blog"
+    verbose_name = _("Blog")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,62 @@
+"""Old addresses of the Jekyll site, answered with a 301 when nothing else answers them."""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import unquote
+
+from django.http import HttpResponsePermanentRedirect
+
+from blog.models import OldURL
+
+
+def candidate_paths(path: str) -> list[str]:
+    """The forms an old address may have been stored under, most specific first."""
+    path = unicodedata.normalize("NFC", unquote(path))
+    stem = path.rstrip("/") or "/"
+    forms = [path, stem, stem + "/"]
+    for suffix in ("/index.html", ".html"):
+        if stem.endswith(suffix):
+            forms.append(stem[: -len(suffix)] or "/")
+            forms.append((stem[: -len(suffix)] or "") + "/")
+    if not stem.endswith(".html") and stem != "/":
+        forms.append(stem + ".html")
+    seen: list[str] = []
+    for form in forms:
+        if form not in seen:
+            seen.append(form)
+    return seen
+
+
+def find_old_url(path: str) -> OldURL | None:
+    candidates = candidate_paths(path)
+    found = {
+        old.path: old
+        for old in OldURL.objects.filter(path__in=candidates).select_related("post", "page")
+    }
+    for candidate in candidates:
+        if candidate in found:
+            return found[candidate]
+    return None
+
+
+class OldURLRedirectMiddleware:
+    """Like django.contrib.redirects' fallback, keyed on the content rather than a fixed URL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        old = find_old_url(request.path)
+        if old is None:
+            return response
+        destination = old.destination()
+        if not destination or destination == request.path:
+            return response
+        query = request.META.get("QUERY_STRING", "")
+        if query and "?" not in destination:
+            destination = f"{destination}?{query}"
+        return HttpResponsePermanentRedirect(destination)

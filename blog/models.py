@@ -1,0 +1,352 @@
+"""The blog's content: posts, categories, tags, pages, old addresses, revisions, site identity."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from blog import rendering
+
+WORDS_PER_MINUTE = 200
+
+
+def default_hard_wrap() -> bool:
+    return settings.MARKDOWN_HARD_WRAP
+
+
+def plain_search_text(*parts: str) -> str:
+    """Lower-cased text without accents, so that `cooperative` finds `coopérative`."""
+    text = " ".join(strip_tags(part) for part in parts if part)
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+class Category(models.Model):
+    slug = models.SlugField(_("key"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:category", kwargs={"slug": self.slug})
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self, now=None) -> PostQuerySet:
+        """The only way public code asks for posts: published, and due."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def drafts(self) -> PostQuerySet:
+        return self.filter(status=Post.Status.DRAFT)
+
+    def scheduled(self, now=None) -> PostQuerySet:
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
+    def for_lists(self) -> PostQuerySet:
+        """What list pages show of each post, in a fixed number of queries."""
+        return self.prefetch_related("categories", "tags").defer("body", "body_html")
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True, allow_unicode=False)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    excerpt = models.TextField(
+        _("custom excerpt"),
+        blank=True,
+        help_text=_("Markdown. Empty: the text before the excerpt separator."),
+    )
+    excerpt_html = models.TextField(editable=False, blank=True)
+    has_more = models.BooleanField(editable=False, default=False)
+    excerpt_separator = models.CharField(
+        _("excerpt separator"),
+        max_length=50,
+        blank=True,
+        help_text=_("Empty: the site's separator."),
+    )
+    hard_wrap = models.BooleanField(
+        _("line breaks kept"),
+        default=default_hard_wrap,
+        help_text=_("A single line break inside a paragraph becomes a <br>."),
+    )
+    description = models.CharField(_("meta description"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("publication date"), null=True, blank=True)
+    updated_at = models.DateTimeField(
+        _("last updated"), null=True, blank=True, help_text=_("Shown to readers when set.")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+    word_count = models.PositiveIntegerField(_("words"), default=0, editable=False)
+    reading_time = models.PositiveIntegerField(
+        _("reading time (minutes)"), default=1, editable=False
+    )
+    categories = models.ManyToManyField(
+        Category, related_name="posts", blank=True, verbose_name=_("categories")
+    )
+    tags = TaggableManager(_("tags"), blank=True)
+    search_document = models.TextField(editable=False, blank=True)
+
+    # Where the post came from, when it was imported from Jekyll.
+    source_path = models.CharField(
+        _("source file"), max_length=500, null=True, blank=True, unique=True, editable=False
+    )
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    old_permalink = models.CharField(
+        _("old permalink"),
+        max_length=500,
+        blank=True,
+        help_text=_("Absolute address on the old site; kept as the feed guid."),
+    )
+    front_matter = models.JSONField(
+        _("other front matter"), default=dict, blank=True, help_text=_("Kept from the import.")
+    )
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+            models.Index(fields=["-published_at", "-id"], name="post_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.render()
+        super().save(*args, **kwargs)
+
+    def render(self) -> None:
+        """Turn the markdown into stored HTML, once per save, never per request."""
+        options = rendering.RenderOptions(hard_wrap=self.hard_wrap)
+        self.body_html = rendering.render_markdown(self.body, options)
+        separator = self.excerpt_separator or settings.EXCERPT_SEPARATOR
+        if self.excerpt:
+            self.excerpt_html = rendering.render_markdown(self.excerpt, options)
+            self.has_more = True
+        else:
+            excerpt, self.has_more = rendering.split_excerpt(self.body, separator)
+            self.excerpt_html = rendering.render_markdown(excerpt, options)
+        text = strip_tags(self.body_html)
+        self.word_count = len(text.split())
+        self.reading_time = max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+        self.search_document = plain_search_text(self.title, self.description, text)
+
+    def get_absolute_url(self) -> str:
+        if self.published_at is None:
+            return reverse("blog:draft", kwargs={"pk": self.pk})
+        local = timezone.localtime(self.published_at)
+        return reverse(
+            "blog:post",
+            kwargs={
+                "year": local.year,
+                "month": f"{local.month:02d}",
+                "day": f"{local.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    def is_published(self, now=None) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= (now or timezone.now())
+        )
+
+    is_published.boolean = True
+    is_published.short_description = _("published")
+
+    def is_scheduled(self, now=None) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > (now or timezone.now())
+        )
+
+    @property
+    def guid(self) -> str:
+        """The feed identifier: the old permalink for imported posts, so no post comes back."""
+        return self.old_permalink or settings.SITE_URL + self.get_absolute_url()
+
+
+class PostRevision(models.Model):
+    """A previous version of a post, kept on every save that changes its text."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body"), blank=True)
+    excerpt = models.TextField(_("custom excerpt"), blank=True)
+    description = models.CharField(_("meta description"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Page(models.Model):
+    """A stand-alone page the author edits: about, legal notice…"""
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    body = models.TextField(_("body"), blank=True, help_text=_("Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    description = models.CharField(_("meta description"), max_length=300, blank=True)
+    hard_wrap = models.BooleanField(_("line breaks kept"), default=default_hard_wrap)
+    is_published = models.BooleanField(_("published"), default=True)
+    show_in_menu = models.BooleanField(_("in the menu"), default=False)
+    menu_order = models.PositiveSmallIntegerField(_("menu order"), default=0)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+    source_path = models.CharField(
+        _("source file"), max_length=500, null=True, blank=True, unique=True, editable=False
+    )
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    front_matter = models.JSONField(_("other front matter"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["menu_order", "title"]
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        options = rendering.RenderOptions(hard_wrap=self.hard_wrap)
+        self.body_html = rendering.render_markdown(self.body, options)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:page", kwargs={"slug": self.slug})
+
+
+class OldURL(models.Model):
+    """An address the old site served, answered with a 301 to where the content lives now.
+
+    It points at a post or a page when it can, so a later change of slug or date still
+    lands in the right place; otherwise at a fixed target (tag and category pages, files).
+    """
+
+    path = models.CharField(_("old path"), max_length=1000, unique=True)
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="old_urls"
+    )
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="old_urls"
+    )
+    target = models.CharField(_("new address"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self) -> str:
+        return self.path
+
+    def destination(self) -> str | None:
+        if self.post_id:
+            return self.post.get_absolute_url() if self.post.is_published() else None
+        if self.page_id:
+            return self.page.get_absolute_url() if self.page.is_published else None
+        return self.target or None
+
+
+class Upload(models.Model):
+    """A file the author uploaded from the admin, to use in a post."""
+
+    file = models.FileField(_("file"), upload_to="uploads/%Y/%m/")
+    alt_text = models.CharField(_("alternative text"), max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class SiteIdentity(models.Model):
+    """The site's identity as the author edits it; one row, defaults from the settings."""
+
+    title = models.CharField(_("site title"), max_length=200, blank=True)
+    tagline = models.CharField(_("tagline"), max_length=300, blank=True)
+    author_name = models.CharField(_("author's name"), max_length=200, blank=True)
+    contact_intro = models.TextField(_("contact form introduction"), blank=True)
+    links = models.TextField(
+        _("links to other sites"),
+        blank=True,
+        help_text=_("One a line: label | https://address"),
+    )
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("site identity")
+        verbose_name_plural = _("site identity")
+
+    def __str__(self) -> str:
+        return self.title or settings.SITE_TITLE
+
+    CACHE_KEY = "carnet:site-identity"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(self.CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> SiteIdentity:
+        """The identity, from the cache (one row read once, dropped on save)."""
+        identity = cache.get(cls.CACHE_KEY)
+        if identity is None:
+            identity = cls.objects.first() or cls()
+            cache.set(cls.CACHE_KEY, identity, None)
+        identity.title = identity.title or settings.SITE_TITLE
+        identity.tagline = identity.tagline or settings.SITE_DESCRIPTION
+        identity.author_name = identity.author_name or settings.SITE_AUTHOR
+        return identity
+
+    def link_list(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in self.links.splitlines():
+            label, _sep, url = line.partition("|")
+            if url.strip():
+                pairs.append((label.strip(), url.strip()))
+        return pairs

@@ -1,0 +1,5 @@
+"""The contact form's addresses."""
+
+app_name = "contact"
+
+urlpatterns: list = []
