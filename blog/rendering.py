@@ -1,4 +1,4 @@
-"""Markdown to safe HTML, as Jekyll's kramdown rendered it. (First cut: replaced by the full pipeline.)"""
+"""Markdown to safe HTML, as Jekyll's kramdown rendered it (first cut)."""
 
 from __future__ import annotations
 

@@ -89,3 +89,28 @@ def chromium_path() -> str:
     if not CHROMIUM:
         skip_or_fail("Chromium is not installed (apt-get install chromium)")
     return CHROMIUM
+
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+@pytest.fixture
+def browser_page(chromium_path, live_server):
+    """A Playwright page in Debian's headless Chromium, next to pytest-django's live server.
+
+    Playwright's sync API runs an event loop in this thread; the ORM calls a test makes
+    between browser steps are still synchronous, hence DJANGO_ALLOW_ASYNC_UNSAFE.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(base_url=live_server.url, locale="fr-FR")
+        page.screenshot_dir = SCREENSHOTS
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
