@@ -8,3 +8,8 @@ class BlogConfig(AppConfig):
     name = "blog"
     verbose_name = _("Blog")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from blog.cache import connect_signals
+
+        connect_signals()

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and CSRF: an anonymous page served from the cache costs almost nothing.
+    "blog.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,8 +103,11 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://carnet")}
-# Seconds an anonymous page may be served from the cache; edits invalidate it at once.
+# Anonymous pages are cached (blog/cache.py) for this many seconds; edits invalidate at once.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
+# With the per-process memory cache, workers learn of edits through this file's change.
+CACHE_STAMP_FILE = env.path("CACHE_STAMP_FILE", default=BASE_DIR / ".content-stamp")
 
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Carnet <carnet@localhost>")
@@ -157,6 +162,8 @@ STORAGES = {
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 
 TAGGIT_CASE_INSENSITIVE = True
+# Tag names keep their text ("et moi", "écoconception"); slugs are ASCII ("et-moi", "ecoconception").
+TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 
 # Production hardening: on whenever DEBUG is off.
 SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
@@ -167,7 +174,9 @@ if SECURE_HTTPS:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # The header alone submits nothing: the domain joins browsers' preload list only if its
+    # owner submits it at hstspreload.org.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -29,6 +29,10 @@ def skip_or_fail(reason: str) -> None:
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The anonymous page cache is tested on its own (test_cache.py); elsewhere every request
+    # reaches its view, so query counts and content are those of the view.
+    settings.PAGE_CACHE_ENABLED = False
+    settings.CACHE_STAMP_FILE = tmp_path / "content-stamp"
     cache.clear()
     yield
     cache.clear()

@@ -1,0 +1,206 @@
+"""The anonymous page cache, and the content stamp that makes any edit show at once.
+
+Every cached page is keyed on a content stamp. Saving anything a page shows (a post, a category,
+a tag, a page, the site identity, an old address) replaces the stamp, so every page is rebuilt on
+its next request; no page is ever served stale. A post scheduled for later sets the stamp's expiry
+to its publication time, so it appears at that time by itself, with no cron.
+
+The stamp must be seen by every server process. With a shared cache (Redis) it lives in the cache;
+with the per-process local-memory cache (the default) it lives in a small file, whose change every
+worker sees on its next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+STAMP_KEY = "carnet:content-stamp"
+PAGE_KEY_PREFIX = "carnet:page:"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    token: str
+    changed_at: float  # a Unix time, for Last-Modified
+    valid_until: float | None  # when the next scheduled post appears
+
+
+def _uses_shared_cache() -> bool:
+    return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
+
+
+def _stamp_file() -> Path:
+    return Path(getattr(settings, "CACHE_STAMP_FILE", settings.BASE_DIR / ".content-stamp"))
+
+
+_file_memo: dict[str, tuple[float, Stamp]] = {}
+
+
+def _read_stamp() -> Stamp | None:
+    if _uses_shared_cache():
+        return cache.get(STAMP_KEY)
+    path = _stamp_file()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    memo = _file_memo.get(str(path))
+    if memo and memo[0] == mtime:
+        return memo[1]
+    try:
+        token, changed_at, valid_until = path.read_text().split()
+    except (OSError, ValueError):
+        return None
+    stamp = Stamp(token, float(changed_at), None if valid_until == "-" else float(valid_until))
+    _file_memo[str(path)] = (mtime, stamp)
+    return stamp
+
+
+def _write_stamp(stamp: Stamp) -> None:
+    if _uses_shared_cache():
+        cache.set(STAMP_KEY, stamp, None)
+        return
+    path = _stamp_file()
+    valid_until = "-" if stamp.valid_until is None else repr(stamp.valid_until)
+    # Write then rename, so a reader never sees half a stamp.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(f"{stamp.token} {stamp.changed_at!r} {valid_until}")
+    os.replace(tmp, path)
+
+
+def next_publication() -> datetime | None:
+    from blog.models import Post
+
+    return (
+        Post.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+
+
+_suspended = threading.local()
+
+
+@contextmanager
+def one_bump():
+    """Group many saves (an import) into a single stamp change at the end."""
+    depth = getattr(_suspended, "depth", 0)
+    _suspended.depth = depth + 1
+    try:
+        yield
+    finally:
+        _suspended.depth = depth
+        if depth == 0:
+            bump_content_stamp()
+
+
+def content_changed(**_kwargs) -> None:
+    """Signal receiver: once the change is committed, every cached page is stale.
+
+    After the commit, not before: a request served in between would cache the old
+    content under the new stamp.
+    """
+    if getattr(_suspended, "depth", 0):
+        return
+    transaction.on_commit(bump_content_stamp)
+
+
+def bump_content_stamp() -> Stamp:
+    upcoming = next_publication()
+    stamp = Stamp(
+        token=uuid.uuid4().hex,
+        changed_at=timezone.now().timestamp(),
+        valid_until=upcoming.timestamp() if upcoming else None,
+    )
+    _write_stamp(stamp)
+    return stamp
+
+
+def content_stamp() -> Stamp:
+    stamp = _read_stamp()
+    if stamp is None or (
+        stamp.valid_until is not None and timezone.now().timestamp() >= stamp.valid_until
+    ):
+        stamp = bump_content_stamp()
+    return stamp
+
+
+def connect_signals() -> None:
+    from taggit.models import Tag, TaggedItem
+
+    from blog.models import Category, OldURL, Page, Post, SiteIdentity
+
+    for model in (Post, Category, Page, SiteIdentity, OldURL, Tag, TaggedItem):
+        post_save.connect(content_changed, sender=model, dispatch_uid=f"stamp-save-{model}")
+        post_delete.connect(content_changed, sender=model, dispatch_uid=f"stamp-del-{model}")
+    m2m_changed.connect(
+        content_changed, sender=Post.categories.through, dispatch_uid="stamp-m2m-categories"
+    )
+
+
+def _is_cacheable_request(request) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    # A session cookie means staff (or a logged-in reader): never served from the cache,
+    # so previews and the admin always see the live site.
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False
+    return not request.path.startswith("/" + settings.ADMIN_URL.lstrip("/"))
+
+
+def _is_cacheable_response(response) -> bool:
+    if response.status_code not in (200, 301, 404) or response.streaming:
+        return False
+    # A response that sets a cookie (the CSRF token of a form) belongs to one visitor.
+    # (Vary: Cookie alone is fine: requests carrying a session cookie never reach the cache.)
+    if response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+class PageCacheMiddleware:
+    """Serve anonymous pages from the cache, keyed on the content stamp; answer 304s."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not getattr(settings, "PAGE_CACHE_ENABLED", True) or not _is_cacheable_request(request):
+            return self.get_response(request)
+        stamp = content_stamp()
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"{PAGE_KEY_PREFIX}{stamp.token}:{digest}"
+        response = cache.get(key)
+        if response is None:
+            response = self.get_response(request)
+            if not _is_cacheable_response(response):
+                return response
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            response["ETag"] = f'"{stamp.token[:16]}-{digest[:16]}"'
+            response["Last-Modified"] = http_date(stamp.changed_at)
+            patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+            cache.set(key, response, settings.CACHE_PAGE_SECONDS)
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=int(stamp.changed_at),
+            response=response,
+        )

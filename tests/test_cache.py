@@ -1,0 +1,118 @@
+"""The anonymous page cache: fast, never stale, never for staff."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from blog import cache as page_cache
+from blog.models import Category, Page, Post, SiteIdentity
+
+
+@pytest.fixture
+def cached(settings):
+    settings.PAGE_CACHE_ENABLED = True
+    return settings
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run what a block registers with on_commit, as the real commit would (tests never commit)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_second_anonymous_request_runs_no_query(
+    cached, client, make_post, django_assert_num_queries
+):
+    make_post("Premier billet")
+    assert client.get("/").status_code == 200
+    with django_assert_num_queries(0):
+        response = client.get("/")
+    assert "Premier billet" in response.content.decode()
+
+
+@pytest.mark.parametrize("kind", ["post", "category", "tag", "page", "identity"])
+def test_any_edit_shows_at_once(cached, committed, client, make_post, kind):
+    post = make_post("Titre d’origine", categories=["lectures"], tags=["ess"])
+    page = Page.objects.create(title="À propos", slug="a-propos", body="Bonjour")
+    home = client.get("/").content.decode()
+    assert "Titre d’origine" in home
+    client.get("/a-propos/")
+
+    stamp = page_cache.content_stamp()
+    with committed():
+        if kind == "post":
+            post.title = "Titre corrigé"
+            post.save()
+        elif kind == "category":
+            Category.objects.filter(slug="lectures").get().save()
+        elif kind == "tag":
+            post.tags.add("nouvelle étiquette")
+        elif kind == "page":
+            page.body = "Texte revu"
+            page.save()
+        else:
+            SiteIdentity.objects.create(title="Nouveau titre du site")
+    assert page_cache.content_stamp() != stamp
+    if kind == "post":
+        assert "Titre corrigé" in client.get("/").content.decode()
+    elif kind == "tag":
+        assert client.get("/tags/nouvelle-etiquette/").status_code == 200
+    elif kind == "page":
+        assert "Texte revu" in client.get("/a-propos/").content.decode()
+    elif kind == "identity":
+        assert "Nouveau titre du site" in client.get("/").content.decode()
+
+
+def test_scheduled_post_appears_at_its_time(cached, client, make_post, monkeypatch):
+    make_post("Déjà là")
+    soon = timezone.now() + timedelta(minutes=5)
+    make_post("Programmé", published_at=soon)
+    assert "Programmé" not in client.get("/").content.decode()
+    later = soon + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert "Programmé" in client.get("/").content.decode()
+
+
+def test_staff_are_never_served_from_the_cache(cached, client, admin_user, make_post):
+    post = make_post("Public")
+    client.get("/")
+    client.force_login(admin_user)
+    Post.objects.filter(pk=post.pk).update(title="Changé sans signal")
+    assert "Changé sans signal" in client.get("/").content.decode()
+
+
+def test_conditional_get_answers_304(cached, client, make_post):
+    make_post()
+    first = client.get("/")
+    assert first["ETag"] and first["Last-Modified"]
+    again = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    since = client.get("/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+def test_one_bump_groups_many_saves(cached, committed, make_post, monkeypatch):
+    bumps = []
+    real_bump = page_cache.bump_content_stamp
+    monkeypatch.setattr(page_cache, "bump_content_stamp", lambda: bumps.append(1) or real_bump())
+    with committed():
+        make_post("Un")
+        make_post("Deux")
+    assert len(bumps) >= 2
+    bumps.clear()
+    with committed(), page_cache.one_bump():
+        make_post("Trois")
+        make_post("Quatre")
+    assert len(bumps) == 1
+
+
+def test_stamp_file_is_seen_by_another_process(cached, committed, make_post):
+    """Workers share no memory: a change of the stamp file is what they see."""
+    first = page_cache.content_stamp()
+    page_cache._file_memo.clear()  # as a fresh worker would
+    assert page_cache.content_stamp() == first
+    with committed():
+        make_post("Change")
+    page_cache._file_memo.clear()
+    assert page_cache.content_stamp() != first
