@@ -38,5 +38,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Figures, not assertions: ratios measured in one run (see bench/). Needs wrk for the page runs.
+bench: install
+	@command -v wrk >/dev/null || { echo "Installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/pages.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

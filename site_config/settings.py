@@ -43,12 +43,17 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     "taggit",
+    # The CSP header (site_config/csp.py) and the admin's login throttle.
+    "csp",
+    "axes",
     "blog",
     "contact",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so cached pages get the header too (site_config/csp.py).
+    "site_config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: an anonymous page served from the cache costs almost nothing.
     "blog.cache.PageCacheMiddleware",
@@ -58,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out login into the lockout page (templates/axes/lockout.html).
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees every 404: old Jekyll addresses answer a 301 to their new place.
     "blog.middleware.OldURLRedirectMiddleware",
 ]
@@ -123,6 +130,9 @@ CONTACT_RATE_LIMIT = env.str("CONTACT_RATE_LIMIT", default="5/h")
 CONTACT_RETENTION_DAYS = env.int("CONTACT_RETENTION_DAYS", default=365)
 CONTACT_MIN_SECONDS = env.int("CONTACT_MIN_SECONDS", default=3)
 CONTACT_MAX_AGE_SECONDS = env.int("CONTACT_MAX_AGE_SECONDS", default=24 * 3600)
+# Behind a reverse proxy, rate-limit on the last X-Forwarded-For address (the one the proxy
+# appended). Off without a proxy: a client can forge the header.
+CONTACT_TRUST_X_FORWARDED_FOR = env.bool("CONTACT_TRUST_X_FORWARDED_FOR", default=False)
 
 # Markdown: the imported site's _config.yml decides per post; new posts follow these.
 MARKDOWN_HARD_WRAP = env.bool("MARKDOWN_HARD_WRAP", default=True)
@@ -160,9 +170,11 @@ STORAGES = {
 }
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+# Only for bench/: serves /bench/bare/, a view that does nothing, to compare pages with.
+BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
 
 TAGGIT_CASE_INSENSITIVE = True
-# Tag names keep their text ("et moi", "écoconception"); slugs are ASCII ("et-moi", "ecoconception").
+# Tag names keep their text ("et moi", "écoconception"); slugs are ASCII ("ecoconception").
 TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING = True
 
 # Production hardening: on whenever DEBUG is off.

@@ -1,0 +1,130 @@
+"""Shared pieces of the benchmarks: a scratch site, generated content, gunicorn, wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def scratch_env(workdir: Path, **overrides: str) -> dict[str, str]:
+    """Production-like settings on a scratch SQLite database in workdir."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DEBUG": "off",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_HTTPS": "off",
+            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "STATIC_ROOT": str(workdir / "static"),
+            "MEDIA_ROOT": str(workdir / "media"),
+            "CACHE_STAMP_FILE": str(workdir / "content-stamp"),
+            "BENCH_BARE_VIEW": "on",
+            "CONTACT_RATE_LIMIT": "0",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+@contextmanager
+def scratch_dir(prefix: str):
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2, port: int | None = None):
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "site_config.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/bench/bare/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def wrk(url: str, seconds: int = 5, connections: int = 8) -> dict[str, float]:
+    """Requests per second and p99 latency (ms) measured by wrk against url."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed for this benchmark: apt-get install wrk")
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "p99_ms": float(p99.group(1)) * scale,
+        "bad": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }

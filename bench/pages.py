@@ -1,0 +1,79 @@
+"""Requests per second of the public pages beside a bare view, in one gunicorn, in one run.
+
+    .venv/bin/python bench/pages.py [--posts 100] [--tags 200] [--seconds 5]
+
+Runs gunicorn (2 workers) on a scratch SQLite database with production settings, once with the
+page cache off and once on, and prints each page's requests/s, p99 latency and its ratio to the
+bare view measured in the same run (absolute numbers vary between runs on a shared machine;
+ratios are what to read). Needs wrk (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import gunicorn, manage, scratch_dir, scratch_env, wrk
+
+
+def sample_urls(env) -> dict[str, str]:
+    script = (
+        "import json; from blog.models import Post; from taggit.models import Tag; "
+        "p = Post.objects.published().first(); "
+        "t = Tag.objects.filter(post__isnull=False).first(); "
+        "print(json.dumps({'post': p.get_absolute_url(), 'tag': '/tags/%s/' % t.slug}))"
+    )
+    return json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
+
+
+def measure(base: str, paths: dict[str, str], seconds: int) -> dict[str, dict]:
+    results = {}
+    for name, path in paths.items():
+        wrk(base + path, seconds=1)  # warm up: connections, caches, lazy imports
+        results[name] = wrk(base + path, seconds=seconds)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100)
+    parser.add_argument("--tags", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+
+    with scratch_dir("carnet-bench-pages-") as workdir:
+        env = scratch_env(workdir)
+        manage(env, "migrate", "--noinput")
+        manage(env, "collectstatic", "--noinput")
+        manage(env, "generate_posts", "--posts", str(args.posts), "--tags", str(args.tags))
+        urls = sample_urls(env)
+        paths = {
+            "bare view": "/bench/bare/",
+            "home": "/",
+            "post": urls["post"],
+            "tag page": urls["tag"],
+            "/feed.xml": "/feed.xml",
+        }
+        print(
+            f"{args.posts} posts, {args.tags} tags; gunicorn, 2 workers, SQLite; wrk, 8 connections"
+        )
+        for label, cache_on in (("cache off", "off"), ("cache on", "on")):
+            run_env = dict(env, PAGE_CACHE_ENABLED=cache_on)
+            with gunicorn(run_env) as base:
+                results = measure(base, paths, args.seconds)
+            bare = results["bare view"]["rps"]
+            print(f"\n{label}")
+            print(f"{'page':<12} {'req/s':>9} {'× bare':>7} {'p99 ms':>8} {'non-2xx':>8}")
+            for name, figures in results.items():
+                print(
+                    f"{name:<12} {figures['rps']:>9.0f} {figures['rps'] / bare:>7.2f} "
+                    f"{figures['p99_ms']:>8.1f} {figures['bad']:>8}"
+                )
+
+
+if __name__ == "__main__":
+    main()
