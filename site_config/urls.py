@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 urlpatterns = [
@@ -10,6 +11,15 @@ urlpatterns = [
     path("contact/", include("contact.urls")),
     path("", include("blog.urls")),
 ]
+
+if settings.BENCH_BARE_VIEW:
+    # The yardstick of bench/pages.py: the whole middleware stack, no work, never cached.
+    def bare_view(request):
+        response = HttpResponse("Bonjour.")
+        response["Cache-Control"] = "no-store"
+        return response
+
+    urlpatterns.insert(0, path("bench/bare/", bare_view))
 
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
