@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _harness import scratch_dir, scratch_env
 
 
-
 def write_site(folder: Path, count: int, words: list[str]) -> list[str]:
     rng = random.Random(11)
     posts = folder / "_posts"
