@@ -42,6 +42,8 @@ format: install
 bench: install
 	@command -v wrk >/dev/null || { echo "Installing wrk (Debian package)"; apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/pages.py
+	$(PY) bench/scale.py
+	$(PY) bench/import_speed.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
