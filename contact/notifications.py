@@ -1,0 +1,186 @@
+"""E-mail about stored messages: the author's notification (Reply-To the reader) and retries."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from blog.models import SiteIdentity
+from contact.models import Message
+from contact.text import one_line
+
+logger = logging.getLogger("carnet.contact")
+
+SUBJECT_MAX = 120
+# Errors an unreachable or refusing mail server raises; anything else is a bug and propagates.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def recipients() -> list[str]:
+    """Where notifications go: CONTACT_RECIPIENTS, else the MANAGERS' addresses."""
+    return list(settings.CONTACT_RECIPIENTS) or [address for _name, address in settings.MANAGERS]
+
+
+def notification_subject(message: Message) -> str:
+    site = SiteIdentity.current().title
+    subject = message.subject or _("Message from %(name)s") % {"name": message.name}
+    return one_line(f"[{site}] {subject}", SUBJECT_MAX)
+
+
+def notification_body(message: Message) -> str:
+    """Plain text: the reader's words can never become markup or headers here."""
+    admin_url = settings.SITE_URL + reverse("admin:contact_message_change", args=[message.pk])
+    when = timezone.localtime(message.created_at).strftime("%d/%m/%Y %H:%M")
+    lines = [
+        _("From: %(name)s <%(email)s>") % {"name": message.name, "email": message.email},
+        _("Date: %(date)s") % {"date": when},
+        _("Subject: %(subject)s") % {"subject": message.subject or "—"},
+        "",
+        message.message,
+        "",
+        "-- ",
+        _("Answer this e-mail to write back to %(name)s.") % {"name": message.name},
+        _("In the inbox: %(url)s") % {"url": admin_url},
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def build_notification(message: Message, connection=None) -> EmailMessage:
+    reply_to = formataddr((one_line(message.name, 70), message.email))
+    return EmailMessage(
+        subject=notification_subject(message),
+        body=notification_body(message),
+        to=recipients(),
+        reply_to=[reply_to],
+        connection=connection,
+    )
+
+
+def build_acknowledgement(message: Message, connection=None) -> EmailMessage:
+    """A fixed text with nothing the reader typed: a bot giving someone else's address
+    must not be able to make the site carry its words to them."""
+    identity = SiteIdentity.current()
+    body = _(
+        "Hello,\n\nYour message sent through the contact form of %(site)s has arrived. "
+        "%(author)s will answer you as soon as possible.\n\n"
+        "If you did not write it, you can ignore this e-mail.\n"
+    ) % {"site": identity.title, "author": identity.author_name}
+    return EmailMessage(
+        subject=one_line(_("[%(site)s] Your message has arrived") % {"site": identity.title}),
+        body=body,
+        to=[message.email],
+        connection=connection,
+    )
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def claim(message: Message) -> bool:
+    """Take this message's notification for this process, so that no two processes send it.
+
+    The update only matches while the attempt count is the one we read; a concurrent sender
+    that got there first has changed it. Marking it pending again hides it from the retry
+    command until it has been stale for a while (see Message.objects.notification_due).
+    """
+    now = timezone.now()
+    taken = Message.objects.filter(
+        pk=message.pk,
+        notification_attempts=message.notification_attempts,
+        notification_status__in=[Message.Notification.PENDING, Message.Notification.FAILED],
+    ).update(
+        notification_attempts=F("notification_attempts") + 1,
+        notification_status=Message.Notification.PENDING,
+        last_attempt_at=now,
+    )
+    if taken:
+        message.notification_attempts += 1
+        message.notification_status = Message.Notification.PENDING
+        message.last_attempt_at = now
+    return bool(taken)
+
+
+def send_notification(message: Message, connection=None) -> bool | None:
+    """Try to notify the author of one stored message.
+
+    True when sent, False when the mail server failed (the message stays, marked failed, for
+    `send_contact_notifications`), None when another process is already sending it.
+    """
+    if not claim(message):
+        return None
+    if not recipients():
+        return _record_failure(message, _("No recipient: set CONTACT_RECIPIENTS or MANAGERS."))
+    try:
+        build_notification(message, connection).send()
+    except MAIL_ERRORS as error:
+        if connection is not None:
+            # A refused or broken session poisons the shared connection: reopen for the next.
+            _close_quietly(connection)
+        return _record_failure(message, str(error) or repr(error))
+    message.notification_status = Message.Notification.SENT
+    message.notification_error = ""
+    message.notified_at = timezone.now()
+    message.save(update_fields=["notification_status", "notification_error", "notified_at"])
+    if settings.CONTACT_SEND_ACKNOWLEDGEMENT and message.acknowledged_at is None:
+        send_acknowledgement(message, connection)
+    return True
+
+
+def _record_failure(message: Message, error: str) -> bool:
+    message.notification_status = Message.Notification.FAILED
+    message.notification_error = error[:2000]
+    message.save(update_fields=["notification_status", "notification_error"])
+    logger.warning("Contact notification %s failed: %s", message.pk, error)
+    return False
+
+
+def _close_quietly(connection) -> None:
+    with contextlib.suppress(*MAIL_ERRORS):
+        connection.close()
+
+
+def send_acknowledgement(message: Message, connection=None) -> bool:
+    """Best effort: a lost acknowledgement is not worth a retry, a lost notification is."""
+    try:
+        build_acknowledgement(message, connection).send()
+    except MAIL_ERRORS as error:
+        logger.warning("Contact acknowledgement %s failed: %s", message.pk, error)
+        return False
+    message.acknowledged_at = timezone.now()
+    message.save(update_fields=["acknowledged_at"])
+    return True
+
+
+def send_pending_notifications(limit: int = 500) -> SendResult:
+    """Send what is due (failed, or abandoned while pending), oldest first, over one connection."""
+    result = SendResult()
+    due = list(Message.objects.notification_due().order_by("created_at", "id")[:limit])
+    if not due:
+        return result
+    connection = get_connection()
+    try:
+        for message in due:
+            outcome = send_notification(message, connection)
+            if outcome is None:
+                result.skipped += 1
+            elif outcome:
+                result.sent += 1
+            else:
+                result.failed += 1
+    finally:
+        _close_quietly(connection)
+    return result

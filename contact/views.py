@@ -1,0 +1,70 @@
+"""The contact form and its thank-you page."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from contact import spam
+from contact.forms import ContactForm
+from contact.models import Message
+from contact.notifications import send_notification
+from contact.text import one_line
+
+TEMPLATE = "contact/message_form.html"
+SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length
+
+
+@transaction.non_atomic_requests  # the message must be committed before the mail is tried
+@never_cache  # the form carries a CSRF token and a time token: a cached copy would go stale
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact_form(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        subject = one_line(request.GET.get("subject", ""), SUBJECT_MAX_LENGTH)
+        form = ContactForm(initial={"subject": subject} if subject else None)
+        return render(request, TEMPLATE, {"form": form})
+
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return render(request, TEMPLATE, {"form": form.redisplay()}, status=400)
+    wait = spam.register_submission(spam.client_address(request))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        form.add_error(
+            None,
+            ngettext(
+                "You have sent several messages in a short time. Your text is still here: "
+                "please send it again in %(minutes)d minute.",
+                "You have sent several messages in a short time. Your text is still here: "
+                "please send it again in %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        response = render(request, TEMPLATE, {"form": form.redisplay()}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    message = form.save(commit=False)
+    message.consent = True
+    message.spam_reason = spam.spam_reason(
+        name=message.name, subject=message.subject, message=message.message
+    )
+    if message.spam_reason:
+        # Filed, never rejected: a false positive stays readable in the admin.
+        message.status = Message.Status.SPAM
+        message.notification_status = Message.Notification.SKIPPED
+    # Stored and committed before anything that can fail; the mail server comes after.
+    with transaction.atomic():
+        message.save()
+    if message.status != Message.Status.SPAM:
+        send_notification(message)
+    return redirect("contact:thanks")
+
+
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "contact/thanks.html")
