@@ -1,0 +1,190 @@
+"""The admin's forms: writing a post, uploading an image, renaming and merging tags."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from taggit.forms import TagWidget
+from taggit.models import Tag
+
+from blog.models import Post
+
+# What a post may show inline. SVG is left out on purpose: served from the site's own
+# address, an SVG file can carry script.
+IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "gif", "webp", "avif"]
+DESCRIPTION_ADVICE = 160
+TAG_DATALIST_ID = "carnet-tag-names"
+
+
+class TagInputWithSuggestions(TagWidget):
+    """Taggit's comma-separated input, with the existing tag names offered as suggestions.
+
+    The datalist is rendered by the server, so the first tag completes even without
+    JavaScript; the admin script extends it to the tag being typed after a comma.
+    """
+
+    def __init__(self, attrs=None):
+        super().__init__({"list": TAG_DATALIST_ID, "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        field = super().render(name, value, attrs, renderer)
+        names = Tag.objects.order_by("name").values_list("name", flat=True)
+        options = format_html_join("", '<option value="{}"></option>', ((n,) for n in names))
+        return format_html('{}<datalist id="{}">{}</datalist>', field, TAG_DATALIST_ID, options)
+
+
+def image_file_field(required: bool) -> forms.FileField:
+    return forms.FileField(
+        label=_("Image"),
+        required=required,
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text=_("JPEG, PNG, GIF, WebP or AVIF."),
+    )
+
+
+def script_labels() -> dict[str, str]:
+    """What the admin script shows, translated here since it cannot translate itself."""
+    return {
+        "write": gettext("Write"),
+        "preview": gettext("Preview"),
+        "loading": gettext("Rendering…"),
+        "failed": gettext("That did not work; is your session still open?"),
+        "count": gettext("Words: {words} · reading time: {minutes} min"),
+        "upload": gettext("Upload and insert in the text"),
+        "uploading": gettext("Uploading…"),
+        "uploaded": gettext("Image inserted in the text:"),
+        "chooseImage": gettext("Choose an image first."),
+    }
+
+
+class PostAdminForm(forms.ModelForm):
+    image = image_file_field(required=False)
+    image_alt = forms.CharField(
+        label=_("Image description"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "What the image shows, for readers who cannot see it. Saving the post adds "
+            "the image at the end of the text; move its line where you want it."
+        ),
+    )
+
+    class Meta:
+        model = Post
+        fields = [
+            "title",
+            "slug",
+            "body",
+            "status",
+            "published_at",
+            "updated_at",
+            "categories",
+            "tags",
+            "description",
+            "excerpt",
+            "excerpt_separator",
+            "hard_wrap",
+            "old_permalink",
+            "front_matter",
+        ]
+        widgets = {
+            "body": forms.Textarea(
+                attrs={"rows": 28, "class": "carnet-markdown", "lang": "fr", "spellcheck": "true"}
+            ),
+            "excerpt": forms.Textarea(attrs={"rows": 4, "class": "carnet-markdown-small"}),
+            "description": forms.Textarea(
+                attrs={"rows": 2, "class": "carnet-description", "maxlength": 300}
+            ),
+            "categories": forms.CheckboxSelectMultiple,
+            "tags": TagInputWithSuggestions,
+        }
+        help_texts = {
+            "published_at": _(
+                "Empty: set when the post is published. In the future: the post is scheduled "
+                "and appears by itself at that time."
+            ),
+            "description": _(
+                "Shown by search engines and when the post is shared. About 50 to "
+                "160 characters reads best; 300 at most."
+            ),
+            "tags": _("Separated by commas; a tag of several words stays whole: et moi, ESS."),
+            "slug": _("The last part of the address; filled from the title."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        body = self.fields["body"].widget
+        body.attrs["data-preview-url"] = reverse("admin:blog_post_preview")
+        body.attrs["data-upload-url"] = reverse("admin:blog_post_upload")
+        body.attrs["data-carnet-labels"] = json.dumps(script_labels(), ensure_ascii=False)
+        description = self.fields["description"].widget
+        description.attrs["data-advice"] = DESCRIPTION_ADVICE
+        description.attrs["data-counter-label"] = gettext("{count} characters (about 160 advised)")
+
+    def clean(self):
+        cleaned = super().clean()
+        # "Published" with no date means now: a published post always has a date, which
+        # its address and the feed rely on.
+        if cleaned.get("status") == Post.Status.PUBLISHED and not cleaned.get("published_at"):
+            cleaned["published_at"] = timezone.now()
+        if cleaned.get("image_alt") and not cleaned.get("image"):
+            self.add_error("image", _("Choose the image this description goes with."))
+        return cleaned
+
+
+class UploadImageForm(forms.Form):
+    """The image the admin script sends while the author writes."""
+
+    file = image_file_field(required=True)
+    alt_text = forms.CharField(required=False, max_length=300)
+
+
+class TagAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+        help_texts = {
+            "slug": _(
+                "The tag page's address. Left as it is when you rename the tag, it follows the "
+                "new name; the old address keeps leading to the tag."
+            )
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        name, slug = cleaned.get("name"), cleaned.get("slug")
+        renamed = self.instance.pk and "name" in self.changed_data
+        if name and renamed and "slug" not in self.changed_data:
+            slug = self.instance.slugify(name)
+            cleaned["slug"] = slug
+            self.instance.slug = slug
+        if slug and Tag.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            self.add_error(
+                "slug",
+                _(
+                    "Another tag already has this address. To make one tag of the two, "
+                    "use the action “Merge the selected tags” in the list."
+                ),
+            )
+        return cleaned
+
+
+class TagMergeForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Tag.objects.none(),
+        widget=forms.RadioSelect,
+        label=_("Tag to keep"),
+        empty_label=None,
+    )
+
+    def __init__(self, *args, tags=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = tags if tags is not None else Tag.objects.none()

@@ -1,0 +1,84 @@
+"""Renaming and merging tags and categories without breaking the addresses of their pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from taggit.models import Tag, TaggedItem
+
+from blog.models import OldURL
+
+
+def tag_path(slug: str) -> str | None:
+    """The tag page's address, or None when that slug cannot have had a page."""
+    try:
+        return reverse("blog:tag", kwargs={"slug": slug})
+    except NoReverseMatch:
+        return None
+
+
+def category_path(slug: str) -> str | None:
+    try:
+        return reverse("blog:category", kwargs={"slug": slug})
+    except NoReverseMatch:
+        return None
+
+
+def redirect_old_page(old_path: str | None, new_path: str | None) -> OldURL | None:
+    """Make `old_path` answer a 301 to `new_path`, and repoint what led to `old_path`.
+
+    Old addresses that led to the old page now lead straight to the new one, so a reader
+    never goes through a chain of redirects, and one renamed back and forth never loops.
+    """
+    if not old_path or not new_path or old_path == new_path:
+        return None
+    for old in OldURL.objects.filter(target=old_path, post=None, page=None):
+        old.target = new_path
+        old.save(update_fields=["target"])
+    # The new page is live from now on; a redirect stored under its address would shadow
+    # nothing today but would send readers away if the page were renamed again.
+    for stale in OldURL.objects.filter(path=new_path, post=None, page=None):
+        stale.delete()
+    redirect, _created = OldURL.objects.update_or_create(
+        path=old_path, defaults={"target": new_path, "post": None, "page": None}
+    )
+    return redirect
+
+
+def record_tag_rename(old_slug: str, new_slug: str) -> OldURL | None:
+    return redirect_old_page(tag_path(old_slug), tag_path(new_slug))
+
+
+def record_category_rename(old_slug: str, new_slug: str) -> OldURL | None:
+    return redirect_old_page(category_path(old_slug), category_path(new_slug))
+
+
+@transaction.atomic
+def merge_tags(keep: Tag, merged: Iterable[Tag]) -> int:
+    """Move every use of the `merged` tags to `keep`, delete them, redirect their pages.
+
+    Returns how many tagged items were moved (an item that already had `keep` is dropped,
+    so a post never carries the kept tag twice).
+    """
+    moved = 0
+    for tag in merged:
+        if tag.pk == keep.pk:
+            continue
+        already = set(
+            TaggedItem.objects.filter(tag=keep).values_list("content_type_id", "object_id")
+        )
+        # One save or delete per item rather than a bulk update, so the signals that
+        # keep cached pages fresh see the change.
+        for item in TaggedItem.objects.filter(tag=tag):
+            if (item.content_type_id, item.object_id) in already:
+                item.delete()
+            else:
+                item.tag = keep
+                item.save(update_fields=["tag"])
+                moved += 1
+        old_slug = tag.slug
+        tag.delete()
+        record_tag_rename(old_slug, keep.slug)
+    return moved

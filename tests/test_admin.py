@@ -1,0 +1,611 @@
+"""The author's desk: post list and form, actions, preview, uploads, history, tags, categories."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from blog.admin import publish_posts, unpublish_posts
+from blog.models import Category, OldURL, Post, PostRevision, SiteIdentity, Upload
+from blog.rendering import RenderOptions, render_markdown
+from blog.revisions import restore_revision
+from blog.taxonomy import merge_tags
+
+# A 1×1 transparent PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+CHANGELIST = "admin:blog_post_changelist"
+
+
+def post_form_data(**overrides) -> dict:
+    """What the admin's post form sends, with an empty revisions inline."""
+    data = {
+        "title": "Un billet écrit dans l’admin",
+        "slug": "un-billet-ecrit",
+        "body": "Premier paragraphe.\n\n<!--more-->\n\nLa suite.",
+        "status": Post.Status.DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+        "updated_at_0": "",
+        "updated_at_1": "",
+        "tags": "",
+        "description": "",
+        "excerpt": "",
+        "excerpt_separator": "",
+        "hard_wrap": "on",
+        "old_permalink": "",
+        "front_matter": "{}",
+        "revisions-TOTAL_FORMS": "0",
+        "revisions-INITIAL_FORMS": "0",
+        "revisions-MIN_NUM_FORMS": "0",
+        "revisions-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def local_parts(moment) -> tuple[str, str]:
+    """The admin's split date/time inputs, in the site's time zone and French formats."""
+    local = timezone.localtime(moment)
+    return local.strftime("%d/%m/%Y"), local.strftime("%H:%M:%S")
+
+
+@pytest.fixture
+def staff_user(db) -> User:
+    """Staff with the author's rights on the blog, not a superuser."""
+    user = User.objects.create_user("autrice", password="motdepasse-solide", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["blog", "taggit"])
+    )
+    return user
+
+
+@pytest.fixture
+def author_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+# Post list -------------------------------------------------------------------------------
+
+
+def test_post_list_shows_state_dates_categories_and_tags(admin_client, make_post):
+    make_post("En ligne", tags=["ess", "et moi"], categories=["good_job"])
+    make_post("Brouillon", status=Post.Status.DRAFT, days_ago=None)
+    make_post("Demain", days_ago=-1)
+    response = admin_client.get(reverse(CHANGELIST))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "En ligne" in html and "good_job" in html and "ess, et moi" in html
+    assert "Programmé" in html and "Brouillon" in html and "Publié" in html
+    assert 'alt="True"' in html  # the published tick
+    for marker in ("?state=draft", "?state=scheduled", "categories__id__exact", "tags__id__exact"):
+        assert marker in html  # filters
+    assert 'name="q"' in html  # search
+    assert "published_at__year" in html  # date hierarchy
+
+
+def test_post_list_filters_by_state(admin_client, make_post):
+    make_post("En ligne")
+    make_post("Brouillon", status=Post.Status.DRAFT)
+    make_post("Demain", days_ago=-1)
+    url = reverse(CHANGELIST)
+    scheduled = admin_client.get(url, {"state": "scheduled"}).context["cl"].result_list
+    drafts = admin_client.get(url, {"state": "draft"}).context["cl"].result_list
+    published = admin_client.get(url, {"state": "published"}).context["cl"].result_list
+    assert [p.title for p in scheduled] == ["Demain"]
+    assert [p.title for p in drafts] == ["Brouillon"]
+    assert [p.title for p in published] == ["En ligne"]
+
+
+def test_post_list_searches_titles_and_bodies(admin_client, make_post):
+    make_post("Coopérative", body="Une histoire de salariat partagé.")
+    make_post("Potager")
+    found = admin_client.get(reverse(CHANGELIST), {"q": "salariat"}).context["cl"].result_list
+    assert [p.title for p in found] == ["Coopérative"]
+
+
+def changelist_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def add_posts(make_post, count: int) -> None:
+    for _ in range(count):
+        post = make_post(tags=["ess", "et moi"], categories=["good_job", "lectures"])
+        Upload.objects.create(file=f"uploads/{post.slug}.png", alt_text=post.title)
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:blog_post_changelist",
+        "admin:taggit_tag_changelist",
+        "admin:blog_category_changelist",
+        "admin:blog_upload_changelist",
+    ],
+)
+def test_changelists_run_a_constant_number_of_queries(
+    admin_client, make_post, url_name, django_assert_max_num_queries
+):
+    url = reverse(url_name)
+    add_posts(make_post, 5)
+    with django_assert_max_num_queries(20):
+        admin_client.get(url)
+    few = changelist_queries(admin_client, url)
+    add_posts(make_post, 35)
+    with django_assert_max_num_queries(20):
+        admin_client.get(url)
+    assert changelist_queries(admin_client, url) == few
+
+
+# The post form ---------------------------------------------------------------------------
+
+
+def test_post_form_offers_tags_categories_slug_and_description_help(admin_client, make_post):
+    make_post(tags=["écoconception", "et moi"], categories=["good_job"])
+    response = admin_client.get(reverse("admin:blog_post_add"))
+    html = response.content.decode()
+    assert '<datalist id="carnet-tag-names">' in html
+    assert '<option value="écoconception">' in html and '<option value="et moi">' in html
+    assert 'list="carnet-tag-names"' in html
+    assert 'type="checkbox" name="categories"' in html
+    assert "data-prepopulated-fields" in html
+    assert "160" in html  # the description's advised length, readable without script
+    assert 'data-preview-url="/' in html and "Prévisualiser" in html
+    assert "admin/carnet/carnet.js" in html and " defer" in html
+    assert "<script>" not in html.split("</head>")[1]  # no inline script in the form
+
+
+def test_adding_a_post_with_tags_and_categories(admin_client, db):
+    category = Category.objects.create(slug="good_job", name="Good job")
+    response = admin_client.post(
+        reverse("admin:blog_post_add"),
+        post_form_data(tags="et moi, écoconception", categories=[category.pk]),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    post = Post.objects.get()
+    assert sorted(post.tags.names()) == ["et moi", "écoconception"]
+    assert list(post.categories.all()) == [category]
+    assert post.status == Post.Status.DRAFT and post.published_at is None
+    assert "<p>Premier paragraphe.</p>" in post.excerpt_html
+
+
+def test_publishing_without_a_date_means_now(admin_client, db):
+    before = timezone.now()
+    admin_client.post(reverse("admin:blog_post_add"), post_form_data(status="published"))
+    post = Post.objects.get()
+    assert before <= post.published_at <= timezone.now()
+    assert post.is_published()
+
+
+def test_scheduled_post_appears_by_itself_at_its_time(admin_client, db):
+    when = timezone.now() + timedelta(days=2)
+    date, time = local_parts(when)
+    response = admin_client.post(
+        reverse("admin:blog_post_add"),
+        post_form_data(status="published", published_at_0=date, published_at_1=time),
+    )
+    assert response.status_code == 302
+    post = Post.objects.get()
+    assert post.is_scheduled()
+    assert not Post.objects.published().exists()
+    assert list(Post.objects.published(now=when + timedelta(seconds=1))) == [post]
+    assert not Post.objects.published(now=when - timedelta(seconds=1)).exists()
+    listed = admin_client.get(reverse(CHANGELIST), {"state": "scheduled"}).context["cl"]
+    assert list(listed.result_list) == [post]
+
+
+# Actions ---------------------------------------------------------------------------------
+
+
+def run_action(client, action: str, posts) -> object:
+    return client.post(
+        reverse(CHANGELIST),
+        {"action": action, "_selected_action": [post.pk for post in posts]},
+        follow=True,
+    )
+
+
+def test_publish_now_action(admin_client, make_post):
+    draft = make_post("Brouillon", status=Post.Status.DRAFT, days_ago=None)
+    scheduled = make_post("Demain", days_ago=-3)
+    old = make_post("Ancien", status=Post.Status.DRAFT, days_ago=30)
+    old_date = old.published_at
+    before = timezone.now()
+    response = run_action(admin_client, "publish_now", [draft, scheduled, old])
+    assert "3 billets publiés." in response.content.decode()
+    for post in (draft, scheduled, old):
+        post.refresh_from_db()
+        assert post.status == Post.Status.PUBLISHED
+        assert post.is_published()
+    assert before <= draft.published_at <= timezone.now()
+    assert before <= scheduled.published_at <= timezone.now()
+    assert old.published_at == old_date  # a past date is kept
+
+
+@pytest.mark.django_db
+def test_publish_posts_uses_the_time_given():
+    now = timezone.now() + timedelta(days=10)
+    post = Post.objects.create(title="T", slug="t", body="x", published_at=now + timedelta(days=1))
+    publish_posts(Post.objects.all(), now=now)
+    post.refresh_from_db()
+    assert post.published_at == now and post.is_published(now=now)
+
+
+def test_unpublish_action(admin_client, make_post):
+    post = make_post("En ligne")
+    response = run_action(admin_client, "unpublish", [post])
+    assert "1 billet repassé en brouillon." in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == Post.Status.DRAFT
+    assert not Post.objects.published().exists()
+    assert unpublish_posts(Post.objects.none()) == 0
+
+
+def test_actions_refused_without_change_permission(client, make_post, db):
+    viewer = User.objects.create_user("lecteur", password="x", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_post"))
+    client.force_login(viewer)
+    post = make_post("En ligne")
+    run_action(client, "unpublish", [post])
+    post.refresh_from_db()
+    assert post.status == Post.Status.PUBLISHED
+
+
+def test_view_on_site_previews_drafts(admin_client, make_post):
+    undated = make_post("Sans date", status=Post.Status.DRAFT, days_ago=None)
+    dated = make_post("Daté", status=Post.Status.DRAFT)
+    for post, expected in (
+        (undated, reverse("blog:draft", kwargs={"pk": undated.pk})),
+        (dated, dated.get_absolute_url()),
+    ):
+        change = admin_client.get(reverse("admin:blog_post_change", args=[post.pk]))
+        assert "Voir sur le site" in change.content.decode()
+        content_type = change.context["content_type_id"]
+        redirect = admin_client.get(reverse("admin:view_on_site", args=[content_type, post.pk]))
+        assert redirect.status_code == 302 and redirect["Location"].endswith(expected)
+    assert admin_client.get(undated.get_absolute_url()).status_code == 200
+
+
+# Preview ---------------------------------------------------------------------------------
+
+PREVIEW_BODY = "Un *essai* : voilà.\nDeux lignes.\n\n<script>alert(1)</script>"
+
+
+def test_preview_renders_with_the_site_pipeline(author_client):
+    response = author_client.post(
+        reverse("admin:blog_post_preview"), {"body": PREVIEW_BODY, "hard_wrap": "on"}
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["html"] == render_markdown(PREVIEW_BODY, RenderOptions(hard_wrap=True))
+    assert "<em>essai</em>" in data["html"] and "<br" in data["html"]
+    assert "<script>" not in data["html"]
+    assert data["words"] == 6 and data["reading_time"] == 1
+    assert "6 mots" in data["label"]
+
+
+def test_preview_sends_anonymous_visitors_to_the_login_page(client, db):
+    response = client.post(reverse("admin:blog_post_preview"), {"body": "x"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_preview_refuses_signed_in_readers(client, db):
+    reader = User.objects.create_user("lectrice", password="x")
+    client.force_login(reader)
+    assert client.post(reverse("admin:blog_post_preview"), {"body": "x"}).status_code == 403
+    reader.is_staff = True  # staff, but without the right to edit posts
+    reader.save()
+    assert client.post(reverse("admin:blog_post_preview"), {"body": "x"}).status_code == 403
+
+
+def test_preview_only_answers_post(author_client):
+    assert author_client.get(reverse("admin:blog_post_preview")).status_code == 405
+
+
+def test_preview_requires_the_csrf_token(staff_user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+    assert client.post(reverse("admin:blog_post_preview"), {"body": "x"}).status_code == 403
+
+
+# Images ----------------------------------------------------------------------------------
+
+
+def test_upload_endpoint_stores_the_image_and_answers_its_markdown(author_client, settings):
+    image = SimpleUploadedFile("mon potager.png", PNG, content_type="image/png")
+    response = author_client.post(
+        reverse("admin:blog_post_upload"), {"file": image, "alt_text": "Des [tomates]"}
+    )
+    assert response.status_code == 200
+    upload = Upload.objects.get()
+    assert upload.alt_text == "Des [tomates]"
+    assert (settings.MEDIA_ROOT / upload.file.name).read_bytes() == PNG
+    markdown = response.json()["markdown"]
+    assert markdown == f"![Des (tomates)]({upload.file.url})"
+    assert upload.file.url.startswith("/media/uploads/")
+    assert author_client.get(upload.file.url).status_code in (200, 404)  # served when DEBUG
+
+
+def test_upload_endpoint_refuses_scripts_and_strangers(author_client):
+    svg = SimpleUploadedFile("x.svg", b"<svg onload='alert(1)'/>", content_type="image/svg+xml")
+    response = author_client.post(reverse("admin:blog_post_upload"), {"file": svg})
+    assert response.status_code == 400 and response.json()["errors"]
+    assert not Upload.objects.exists()
+    author_client.logout()
+    image = SimpleUploadedFile("a.png", PNG, content_type="image/png")
+    response = author_client.post(reverse("admin:blog_post_upload"), {"file": image})
+    assert response.status_code == 302 and not Upload.objects.exists()
+
+
+def test_image_uploaded_with_the_post_form_is_added_to_the_text(admin_client, db):
+    image = SimpleUploadedFile("tomates.png", PNG, content_type="image/png")
+    response = admin_client.post(
+        reverse("admin:blog_post_add"),
+        post_form_data(image=image, image_alt="Des tomates"),
+        follow=True,
+    )
+    upload = Upload.objects.get()
+    post = Post.objects.get()
+    line = f"![Des tomates]({upload.file.url})"
+    assert post.body.rstrip().endswith(line)
+    assert f'<img alt="Des tomates" src="{upload.file.url}"' in post.body_html
+    assert line in response.content.decode()
+
+
+def test_upload_admin_shows_the_markdown_to_copy(admin_client, db):
+    upload = Upload.objects.create(file="uploads/2026/01/a.png", alt_text="Un schéma")
+    html = admin_client.get(reverse("admin:blog_upload_change", args=[upload.pk])).content
+    assert b'value="![Un sch\xc3\xa9ma](/media/uploads/2026/01/a.png)"' in html
+    listing = admin_client.get(reverse("admin:blog_upload_changelist")).content
+    assert b"carnet-copy" in listing
+
+
+# History ---------------------------------------------------------------------------------
+
+
+def test_saving_changed_text_keeps_the_previous_version(author_client, staff_user, make_post):
+    post = make_post(
+        "Premier titre", body="Premier texte.", status=Post.Status.DRAFT, days_ago=None
+    )
+    url = reverse("admin:blog_post_change", args=[post.pk])
+    author_client.post(url, post_form_data(title="Second titre", slug=post.slug, body="Second."))
+    revision = PostRevision.objects.get()
+    assert (revision.title, revision.body, revision.author) == (
+        "Premier titre",
+        "Premier texte.",
+        staff_user,
+    )
+    post.refresh_from_db()
+    assert post.body == "Second."
+    # A save that changes no text (here: publishing) keeps no revision.
+    author_client.post(
+        url,
+        post_form_data(title="Second titre", slug=post.slug, body="Second.", status="published"),
+    )
+    assert PostRevision.objects.count() == 1
+    page = author_client.get(url).content.decode()
+    assert "Premier titre" in page and "Voir cette version" in page
+
+
+def test_restoring_a_version_keeps_the_replaced_text(author_client, staff_user, make_post):
+    post = make_post("V1", body="Texte 1.")
+    url = reverse("admin:blog_post_change", args=[post.pk])
+    author_client.post(
+        url,
+        post_form_data(
+            title="V2",
+            slug=post.slug,
+            body="Texte 2.",
+            status="published",
+            published_at_0=local_parts(post.published_at)[0],
+            published_at_1=local_parts(post.published_at)[1],
+        ),
+    )
+    revision = PostRevision.objects.get()
+    restore_url = reverse("admin:blog_post_revision", args=[post.pk, revision.pk])
+    page = author_client.get(restore_url)
+    assert page.status_code == 200
+    assert "-Texte 1." in page.content.decode() and "+Texte 2." in page.content.decode()
+    response = author_client.post(restore_url)
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert (post.title, post.body) == ("V1", "Texte 1.")
+    assert "Texte 1." in post.body_html
+    newest = PostRevision.objects.first()
+    assert (newest.title, newest.body, newest.author) == ("V2", "Texte 2.", staff_user)
+    assert post.revisions.count() == 2
+
+
+def test_restore_revision_function(make_post):
+    post = make_post("Avant", body="A")
+    revision = PostRevision.objects.create(post=post, title="Ancien", body="B")
+    restored = restore_revision(revision)
+    assert (restored.title, restored.body) == ("Ancien", "B")
+    assert post.revisions.filter(title="Avant", body="A").exists()
+
+
+# Tags ------------------------------------------------------------------------------------
+
+
+def test_tag_list_counts_posts(admin_client, make_post):
+    make_post(tags=["ess", "et moi"])
+    make_post(tags=["ess"])
+    cl = admin_client.get(reverse("admin:taggit_tag_changelist")).context["cl"]
+    counts = {tag.name: tag.post_total for tag in cl.result_list}
+    assert counts == {"ess": 2, "et moi": 1}
+
+
+def test_merge_action_asks_which_tag_to_keep_then_merges(admin_client, make_post):
+    both = make_post(tags=["ESS", "economie-sociale"])
+    one = make_post(tags=["economie-sociale"])
+    keep = Tag.objects.get(name="ESS")
+    gone = Tag.objects.get(name="economie-sociale")
+    old_page = reverse("blog:tag", kwargs={"slug": gone.slug})
+    url = reverse("admin:taggit_tag_changelist")
+    selection = {"action": "merge_selected", "_selected_action": [keep.pk, gone.pk]}
+    page = admin_client.post(url, selection)
+    assert page.status_code == 200
+    assert "Étiquette à garder" in page.content.decode()
+    assert page.content.decode().count('name="keep"') == 2
+    assert Tag.objects.count() == 2  # nothing merged before the choice
+    response = admin_client.post(url, {**selection, "keep": keep.pk}, follow=True)
+    assert response.status_code == 200
+    assert list(Tag.objects.all()) == [keep]
+    assert list(both.tags.names()) == ["ESS"]
+    assert list(one.tags.names()) == ["ESS"]
+    redirect = OldURL.objects.get(path=old_page)
+    assert redirect.target == reverse("blog:tag", kwargs={"slug": keep.slug})
+
+
+def test_merged_tag_page_answers_a_301(client, make_post):
+    make_post(tags=["ess", "économie sociale"])
+    keep, gone = Tag.objects.get(name="ess"), Tag.objects.get(name="économie sociale")
+    gone_slug = gone.slug
+    OldURL.objects.create(path="/tags/economie-sociale-old/", target=f"/tags/{gone_slug}/")
+    assert merge_tags(keep, [gone]) == 0
+    response = client.get(f"/tags/{gone_slug}/")
+    assert response.status_code == 301 and response["Location"] == f"/tags/{keep.slug}/"
+    # An older address that led to the merged tag now leads straight to the kept one.
+    assert OldURL.objects.get(path="/tags/economie-sociale-old/").target == f"/tags/{keep.slug}/"
+
+
+def test_merge_needs_two_tags(admin_client, make_post):
+    make_post(tags=["ess"])
+    tag = Tag.objects.get()
+    response = admin_client.post(
+        reverse("admin:taggit_tag_changelist"),
+        {"action": "merge_selected", "_selected_action": [tag.pk]},
+        follow=True,
+    )
+    assert "au moins deux" in response.content.decode()
+
+
+def test_renaming_a_tag_moves_its_page_and_keeps_the_old_address(admin_client, client, make_post):
+    make_post(tags=["ecoconception"])
+    tag = Tag.objects.get()
+    OldURL.objects.create(path="/tags/eco/", target="/tags/ecoconception/")
+    response = admin_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]),
+        {"name": "sobriété", "slug": "ecoconception"},
+    )
+    assert response.status_code == 302
+    tag.refresh_from_db()
+    assert tag.name == "sobriété" and tag.slug == tag.slugify("sobriété")
+    new_page = reverse("blog:tag", kwargs={"slug": tag.slug})
+    old = client.get("/tags/ecoconception/")
+    assert old.status_code == 301 and old["Location"] == new_page
+    assert OldURL.objects.get(path="/tags/eco/").target == new_page
+
+
+def test_renaming_a_tag_onto_another_one_is_refused(admin_client, make_post):
+    make_post(tags=["ess", "et moi"])
+    tag = Tag.objects.get(name="et moi")
+    response = admin_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "et moi", "slug": "ess"}
+    )
+    assert response.status_code == 200
+    assert "Fusionner" in response.content.decode()
+    assert not OldURL.objects.exists()
+
+
+# Categories ------------------------------------------------------------------------------
+
+
+def test_category_list_counts_posts(admin_client, make_post):
+    make_post(categories=["good_job"])
+    make_post(categories=["good_job", "lectures"])
+    cl = admin_client.get(reverse("admin:blog_category_changelist")).context["cl"]
+    assert {c.slug: c.post_total for c in cl.result_list} == {"good_job": 2, "lectures": 1}
+
+
+def test_changing_a_category_key_moves_its_page(admin_client, client, make_post):
+    make_post(categories=["good_job"])
+    category = Category.objects.get()
+    OldURL.objects.create(path="/lubies/good_job/", target="/categories/good_job/")
+    response = admin_client.post(
+        reverse("admin:blog_category_change", args=[category.pk]),
+        {"name": "Bon boulot", "slug": "bon_boulot", "description": ""},
+    )
+    assert response.status_code == 302
+    old = client.get("/categories/good_job/")
+    assert old.status_code == 301 and old["Location"] == "/categories/bon_boulot/"
+    assert OldURL.objects.get(path="/lubies/good_job/").target == "/categories/bon_boulot/"
+    assert client.get("/categories/bon_boulot/").status_code == 200
+
+
+# Site identity and index -----------------------------------------------------------------
+
+
+def test_site_identity_is_a_single_row(admin_client, settings):
+    settings.SITE_TITLE = "Carnet d’essai"
+    response = admin_client.get(reverse("admin:blog_siteidentity_changelist"))
+    assert response["Location"] == reverse("admin:blog_siteidentity_add")
+    add = admin_client.get(response["Location"])
+    assert 'value="Carnet d’essai"' in add.content.decode()
+    admin_client.post(
+        reverse("admin:blog_siteidentity_add"),
+        {"title": "Mon carnet", "tagline": "", "author_name": "", "contact_intro": "", "links": ""},
+    )
+    identity = SiteIdentity.objects.get()
+    response = admin_client.get(reverse("admin:blog_siteidentity_changelist"))
+    assert response["Location"] == reverse("admin:blog_siteidentity_change", args=[identity.pk])
+    assert admin_client.get(reverse("admin:blog_siteidentity_add")).status_code == 403
+    delete = reverse("admin:blog_siteidentity_delete", args=[identity.pk])
+    assert admin_client.get(delete).status_code == 403
+    assert SiteIdentity.current().title == "Mon carnet"
+
+
+def test_admin_index_shows_drafts_scheduled_posts_and_unread_messages(admin_client, make_post):
+    make_post("Brouillon en cours", status=Post.Status.DRAFT, days_ago=None)
+    make_post("Billet de demain", days_ago=-1)
+    make_post("Déjà en ligne")
+    try:
+        from contact.models import Message
+    except ImportError:
+        Message = None
+    if Message is not None:
+        Message.objects.create(name="Ana", email="ana@example.org", message="Bonjour")
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "1 brouillon" in html and "Brouillon en cours" in html
+    assert "1 billet programmé" in html and "Billet de demain" in html
+    assert "Déjà en ligne" not in html.split('id="carnet-desk"')[1].split("</div>")[0]
+    if Message is not None:
+        assert "1 message non lu" in html
+
+
+def test_admin_is_in_french(admin_client, make_post):
+    make_post()
+    html = admin_client.get(reverse(CHANGELIST)).content.decode()
+    assert "Publier maintenant les billets sélectionnés" in html
+    assert "Dépublier les billets sélectionnés" in html
+    assert "État" in html
+
+
+def test_tag_suggestions_are_escaped(admin_client, make_post):
+    make_post(tags=['"><script>alert(1)</script>'])
+    html = admin_client.get(reverse("admin:blog_post_add")).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert (
+        json.loads(html.split('data-carnet-labels="')[1].split('"')[0].replace("&quot;", '"'))[
+            "preview"
+        ]
+        == "Prévisualiser"
+    )
