@@ -145,6 +145,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
+            "title": _("Inbox"),
             "unread_count": Message.objects.unread_count(),
             "pending_count": Message.objects.notification_pending().count(),
             **(extra_context or {}),

@@ -81,7 +81,7 @@ def test_form_shows_fields_intro_and_subject_from_a_post(client, db):
     assert 'value="Re: Un billet Bcc: x@example.net"' in html
     assert "365 jours" in html  # the consent text says for how long
     assert 'tabindex="-1"' in html and 'autocomplete="off"' in html
-    assert 'class="contact-trap" aria-hidden="true"' in html
+    assert 'class="contact-trap visually-hidden" aria-hidden="true"' in html
 
 
 def test_form_page_runs_few_queries(client, db, django_assert_max_num_queries):
