@@ -13,3 +13,7 @@ class BlogConfig(AppConfig):
         from blog.cache import connect_signals
 
         connect_signals()
+
+        from blog import signals
+
+        signals.connect_signals(self)

@@ -1,52 +1,172 @@
-"""Public pages of the blog. (First cut: home, post, draft preview, category, tag, page.)"""
+"""Public pages of the blog: lists of posts, a post, categories, tags, archives, search, pages.
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+Every view asks for posts through `Post.objects.published()`; staff alone may open a draft or a
+scheduled post, never cached and marked noindex. Pages show stored HTML: no markdown is
+rendered here.
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import (
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
 from taggit.models import Tag
 
-from blog.models import Category, Page, Post
+from blog import search
+from blog.models import Category, Page, Post, PostQuerySet
+
+POSTS_PER_PAGE = 10
+RELATED_POSTS = 3
+# What a link to a post needs: lists of titles load nothing else.
+LINK_FIELDS = ("title", "slug", "published_at")
 
 
-class PostListView(ListView):
-    paginate_by = 10
+def listed_posts() -> PostQuerySet:
+    """Published posts as lists show them: excerpt, categories and tags, no full text."""
+    return Post.objects.published().for_lists().defer("search_document", "front_matter")
+
+
+class PostListMixin:
+    """Published posts, 10 a page; a list with nothing to show is a 404."""
+
+    paginate_by = POSTS_PER_PAGE
     template_name = "blog/post_list.html"
     context_object_name = "posts"
+    allow_empty_list = True
 
     def get_queryset(self):
-        return Post.objects.published().for_lists()
+        return listed_posts()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Checked on the paginator's count, which the page needs anyway: no extra query.
+        if not self.allow_empty_list and context["paginator"].count == 0:
+            raise Http404
+        return context
+
+
+class HomeView(PostListMixin, ListView):
+    pass
+
+
+class CategoryView(PostListMixin, ListView):
+    template_name = "blog/category_detail.html"
+    allow_empty_list = False
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(categories=self.category)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class TagView(PostListMixin, ListView):
+    template_name = "blog/tag_detail.html"
+    # A tag only drafts carry does not exist for readers.
+    allow_empty_list = False
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+def neighbours(post: Post) -> tuple[Post | None, Post | None]:
+    """The published posts just before and just after `post` (ties broken by id)."""
+    posts = Post.objects.published().only(*LINK_FIELDS)
+    at = post.published_at
+    older = (
+        posts.filter(Q(published_at__lt=at) | Q(published_at=at, pk__lt=post.pk))
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    newer = (
+        posts.filter(Q(published_at__gt=at) | Q(published_at=at, pk__gt=post.pk))
+        .order_by("published_at", "pk")
+        .first()
+    )
+    return older, newer
+
+
+def related_posts(post: Post, limit: int = RELATED_POSTS) -> list[Post]:
+    """Published posts sharing the most tags with `post`, newest first among equals.
+
+    One query whatever the number of tags; it reads the post's tags from its prefetch.
+    """
+    tag_ids = [tag.pk for tag in post.tags.all()]
+    if not tag_ids:
+        return []
+    return list(
+        Post.objects.published()
+        .exclude(pk=post.pk)
+        .filter(tags__in=tag_ids)
+        .annotate(shared_tags=Count("pk"))
+        .order_by("-shared_tags", "-published_at", "-pk")
+        .only(*LINK_FIELDS)[:limit]
+    )
 
 
 class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"
     context_object_name = "post"
 
+    def get_queryset(self):
+        # Staff may preview what readers cannot see yet; everyone else gets published posts.
+        posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
+        return posts.prefetch_related("categories", "tags").defer("body", "search_document")
+
     def get_object(self, queryset=None):
-        post = get_object_or_404(
-            Post.objects.prefetch_related("categories", "tags"), slug=self.kwargs["slug"]
+        return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url()
+        if request.path != canonical:
+            # A wrong or changed date in the address: send the reader to the post's own.
+            return HttpResponsePermanentRedirect(canonical)
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if self.is_preview:
+            add_never_cache_headers(response)
+        return response
+
+    @property
+    def is_preview(self) -> bool:
+        return not self.object.is_published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        post = self.object
+        older = newer = None
+        if post.published_at is not None:
+            older, newer = neighbours(post)
+        context.update(
+            preview=self.is_preview,
+            older=older,
+            newer=newer,
+            related=related_posts(post),
         )
-        if not post.is_published() and not self.request.user.is_staff:
-            raise Http404
-        return post
+        return context
 
 
 class DraftPreviewView(PostDetailView):
+    """A post that has no date yet has no address but this one, for staff only."""
+
     def get_object(self, queryset=None):
         if not self.request.user.is_staff:
             raise Http404
-        return get_object_or_404(Post, pk=self.kwargs["pk"])
-
-
-class CategoryView(PostListView):
-    def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(categories=self.category)
-
-
-class TagView(PostListView):
-    def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
 
 class PageView(DetailView):
@@ -55,3 +175,96 @@ class PageView(DetailView):
 
     def get_queryset(self):
         return Page.objects.filter(is_published=True)
+
+
+class CategoryListView(ListView):
+    template_name = "blog/category_list.html"
+    context_object_name = "categories"
+
+    def get_queryset(self):
+        published = Q(posts__in=Post.objects.published())
+        return (
+            Category.objects.annotate(post_count=Count("posts", filter=published))
+            .filter(post_count__gt=0)
+            .order_by("name")
+        )
+
+
+class TagListView(ListView):
+    template_name = "blog/tag_list.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        # Filtering before annotating makes the count that of published posts only.
+        return (
+            Tag.objects.filter(post__in=Post.objects.published())
+            .annotate(post_count=Count("post"))
+            .order_by("name")
+        )
+
+
+class ArchivesView(TemplateView):
+    """Every published post's title and date, by year: one query, however long the blog."""
+
+    template_name = "blog/archives.html"
+
+    def get_context_data(self, **kwargs):
+        posts = Post.objects.published().only(*LINK_FIELDS).order_by("-published_at", "-pk")
+        return super().get_context_data(posts=posts, **kwargs)
+
+
+class PostDateArchiveMixin:
+    date_field = "published_at"
+    make_object_list = True
+    allow_empty = False
+    context_object_name = "posts"
+
+    def get_queryset(self):
+        return Post.objects.published().only(*LINK_FIELDS).order_by("-published_at", "-pk")
+
+
+class PostYearArchiveView(PostDateArchiveMixin, YearArchiveView):
+    template_name = "blog/archive_year.html"
+
+
+class PostMonthArchiveView(PostDateArchiveMixin, MonthArchiveView):
+    template_name = "blog/archive_month.html"
+    month_format = "%m"
+
+
+def search_view(request: HttpRequest) -> HttpResponse:
+    """Search at /search/?q=: ranked published posts, the matching passage highlighted."""
+    query = request.GET.get("q", "")
+    if not isinstance(query, str):
+        query = ""
+    query = " ".join(query.split())[: search.MAX_QUERY_LENGTH]
+    terms = search.search_terms(query)
+    page_obj = results = None
+    if terms:
+        ids = search.ranked_post_ids(terms)
+        paginator = Paginator(ids, POSTS_PER_PAGE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        found = Post.objects.published().filter(pk__in=list(page_obj.object_list))
+        posts = {
+            post.pk: post
+            for post in found.prefetch_related("categories", "tags").defer(
+                "body", "search_document", "front_matter"
+            )
+        }
+        # Keep the engine's ranking, which the query above does not.
+        ordered = [posts[pk] for pk in page_obj.object_list if pk in posts]
+        results = search.results_for(ordered, terms)
+    context = {
+        "query": query,
+        "terms": terms,
+        "results": results,
+        "page_obj": page_obj,
+        "paginator": page_obj.paginator if page_obj else None,
+        "is_paginated": bool(page_obj and page_obj.has_other_pages()),
+    }
+    return render(request, "blog/search.html", context)
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"

@@ -1,0 +1,139 @@
+"""Template helpers for the public pages: French dates, the menu, head metadata, pagination."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django import template
+from django.conf import settings
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from blog.cache import content_stamp
+from blog.models import Page, Post, SiteIdentity
+
+register = template.Library()
+
+# Query parameters a page's address keeps in its canonical form and pagination links.
+KEPT_PARAMETERS = ("q",)
+
+
+@register.filter
+def long_date(value: datetime | None) -> str:
+    """'3 janvier 2017' in the site's time zone; French writes the first day '1er'."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    text = date_format(local, "j F Y")
+    return "1er" + text[1:] if local.day == 1 else text
+
+
+@register.filter
+def same_day(first: datetime | None, second: datetime | None) -> bool:
+    if first is None or second is None:
+        return False
+    return timezone.localdate(first) == timezone.localdate(second)
+
+
+@register.simple_tag
+def menu_pages() -> list[Page]:
+    """The pages the author put in the menu, read once per content change (blog.cache)."""
+    key = f"carnet:menu:{content_stamp().token}"
+    pages = cache.get(key)
+    if pages is None:
+        pages = list(
+            Page.objects.filter(is_published=True, show_in_menu=True).only(
+                "title", "slug", "menu_order"
+            )
+        )
+        cache.set(key, pages, settings.CACHE_PAGE_SECONDS)
+    return pages
+
+
+@register.simple_tag
+def contact_url(subject: str = "") -> str:
+    """The contact form's address, with a subject; empty while the contact app has no form."""
+    try:
+        url = reverse("contact:form")
+    except NoReverseMatch:
+        return ""
+    return f"{url}?{urlencode({'subject': subject})}" if subject else url
+
+
+@register.filter
+def absolute(path: str) -> str:
+    return path if path.startswith(("http://", "https://")) else settings.SITE_URL + path
+
+
+def _kept_query(request, page: int | None) -> str:
+    params = [(name, request.GET[name]) for name in KEPT_PARAMETERS if request.GET.get(name)]
+    if page and page > 1:
+        params.append(("page", str(page)))
+    return "?" + urlencode(params) if params else ""
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page: int) -> str:
+    """This list's address at another page (page 1 has no parameter), keeping the search."""
+    request = context["request"]
+    return request.path + _kept_query(request, page)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context) -> str:
+    """The absolute address of this page, without tracking or unknown parameters."""
+    request = context["request"]
+    page_obj = context.get("page_obj")
+    page = page_obj.number if page_obj is not None else None
+    return settings.SITE_URL + request.path + _kept_query(request, page)
+
+
+def _json_ld(data: dict) -> SafeString:
+    # The escapes of django.utils.html.json_script: no "</script>" can close the element early.
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
+
+
+@register.simple_tag
+def post_json_ld(post: Post, description: str = "") -> SafeString:
+    """Structured data for search engines: the post as a schema.org BlogPosting."""
+    site = SiteIdentity.current()
+    url = settings.SITE_URL + post.get_absolute_url()
+    author = {"@type": "Person", "name": site.author_name}
+    data = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": settings.LANGUAGE_CODE,
+        "author": author,
+        "publisher": author,
+        "datePublished": post.published_at,
+        "dateModified": post.updated_at or post.published_at,
+        "wordCount": post.word_count,
+        "keywords": [tag.name for tag in post.tags.all()],
+        "articleSection": [category.name for category in post.categories.all()],
+    }
+    if description:
+        data["description"] = description
+    return _json_ld(data)
+
+
+@register.filter
+def summary(post: Post, words: int = 40) -> str:
+    """The meta description of a post: the author's, or the start of its excerpt."""
+    if post.description:
+        return post.description
+    text = " ".join(html.unescape(strip_tags(post.excerpt_html)).split())
+    cut = text.split(" ")
+    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
