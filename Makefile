@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SAMPLE := fixtures/jekyll-site
 
-.PHONY: install messages run test lint format bench clean
+.PHONY: install messages run test lint format bench audit clean
 
 install: $(VENV)/.installed messages
 
@@ -44,6 +44,11 @@ bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/scale.py
 	$(PY) bench/import_speed.py
+
+# Issue 9's goals: Lighthouse (npm ci --prefix bench) and EcoIndex on five pages; fails on a miss.
+audit: install
+	@test -x bench/node_modules/.bin/lighthouse || npm ci --prefix bench --no-audit --no-fund
+	$(PY) bench/audit.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
