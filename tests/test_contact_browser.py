@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from contact.models import Message
 
+from .conftest import skip_or_fail
+
 pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parent.parent / "bench" / "node_modules" / "axe-core" / "axe.min.js"
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the current page (issue 7's bar)."""
+    if not AXE.is_file():
+        skip_or_fail("axe-core is not installed (npm ci --prefix bench)")
+    # Evaluated through the DevTools protocol, so the page's CSP does not block it.
+    page.evaluate(AXE.read_text() + "\n;undefined")
+    results = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in results
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_no_csp_violation(page) -> None:
+    assert page.evaluate("window.__cspViolations || []") == []
 
 
 @pytest.fixture
@@ -24,6 +54,7 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     shots = page.screenshot_dir
     # Without JavaScript: the form must work as plain HTML.
     page.context.route("**/*.js", lambda route: route.abort())
+    page.add_init_script(CSP_WATCH)
 
     page.goto("/contact/?subject=Votre%20billet%20sur%20la%20sobri%C3%A9t%C3%A9")
     assert page.locator("h1").inner_text() == "Prendre contact"
@@ -35,6 +66,8 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     trap = page.locator(".contact-trap").bounding_box()
     assert trap is not None and trap["width"] <= 1 and trap["height"] <= 1
     page.screenshot(path=shots / "contact-form.png", full_page=True)
+    assert serious_axe_violations(page) == []
+    assert_no_csp_violation(page)
 
     # Forgetting the consent: the server says what is missing and keeps the text.
     page.locator("form.contact-form").evaluate("form => form.noValidate = true")
@@ -43,6 +76,8 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     assert page.get_by_label("Votre message").input_value().startswith("Bonjour,\nmerci")
     assert page.locator("#id_consent").get_attribute("aria-invalid") == "true"
     page.screenshot(path=shots / "contact-error.png", full_page=True)
+    assert serious_axe_violations(page) == []
+    assert_no_csp_violation(page)
 
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Envoyer").click()
@@ -66,6 +101,7 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     assert "Camille <b>Martin</b>" in row.inner_text()  # shown as text, not as markup
     assert "1 message non lu" in page.content()
     page.screenshot(path=shots / "contact-admin-inbox.png", full_page=True)
+    assert_no_csp_violation(page)
 
     row.get_by_role("link", name="Votre billet sur la sobriété").click()
     content = page.locator("#content").inner_text()
@@ -73,3 +109,4 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     reply = page.get_by_role("link", name="Répondre depuis ma messagerie")
     assert reply.get_attribute("href").startswith("mailto:camille@example.org?subject=Re%3A%20")
     page.screenshot(path=shots / "contact-admin-message.png", full_page=True)
+    assert_no_csp_violation(page)
