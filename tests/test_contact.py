@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socketserver
 import threading
 import time
 from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from html import unescape
 from io import StringIO
 
 import pytest
@@ -82,6 +84,14 @@ def test_form_shows_fields_intro_and_subject_from_a_post(client, db):
     assert "365 jours" in html  # the consent text says for how long
     assert 'tabindex="-1"' in html and 'autocomplete="off"' in html
     assert 'class="contact-trap visually-hidden" aria-hidden="true"' in html
+
+
+def test_a_post_links_to_the_form_with_its_title_as_subject(client, make_post):
+    post = make_post("L’écoconception & moi")
+    html = client.get(post.get_absolute_url()).content.decode()
+    link = re.search(r'href="(/contact/\?subject=[^"]+)"', html).group(1)
+    form = client.get(unescape(link)).context["form"]
+    assert form.initial["subject"] == "L’écoconception & moi"
 
 
 def test_form_page_runs_few_queries(client, db, django_assert_max_num_queries):
