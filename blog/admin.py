@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,16 @@ from blog.forms import PostAdminForm, TagAdminForm, TagMergeForm
 from blog.models import Category, OldURL, Page, Post, PostRevision, SiteIdentity, Upload
 from blog.revisions import record_revision, restore_revision, revision_diff
 from blog.taxonomy import merge_tags, record_category_rename, record_tag_rename
+
+
+def desk_header() -> str:
+    return gettext("%(site)s: the author’s desk") % {"site": SiteIdentity.current().title}
+
+
+# Evaluated on each page, so a new site title shows at once (read from the cache).
+admin.site.site_header = lazy(desk_header, str)()
+admin.site.site_title = lazy(lambda: SiteIdentity.current().title, str)()
+admin.site.index_title = _("At your desk")
 
 CARNET_MEDIA = Media(
     css={"all": ["admin/carnet/carnet.css"]},
@@ -82,7 +93,7 @@ class PostRevisionInline(admin.TabularInline):
     model = PostRevision
     extra = 0
     can_delete = False
-    fields = ["created_at", "author", "title", "restore_link"]
+    fields = ["created_at", "saved_by", "title", "restore_link"]
     readonly_fields = fields
     verbose_name = _("previous version")
     verbose_name_plural = _("previous versions")
@@ -95,6 +106,10 @@ class PostRevisionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    @admin.display(description=_("saved by"))
+    def saved_by(self, revision: PostRevision) -> str:
+        return str(revision.author or "-")
 
     @admin.display(description=_("compare and restore"))
     def restore_link(self, revision: PostRevision) -> str:
@@ -156,6 +171,19 @@ class PostAdmin(admin.ModelAdmin):
     @property
     def media(self):
         return super().media + CARNET_MEDIA
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        # A post not yet saved has no counts, no history, no source file to show.
+        computed = {"word_count", "reading_time", "source_path"}
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in computed]})
+            for name, options in self.fieldsets
+        ]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

@@ -13,9 +13,15 @@
     return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? values[key] : match));
   }
 
+  // Close to what the site counts once rendered (the text readers see): comments, image
+  // markdown, link targets and markup signs are not words.
   function countWords(text) {
-    const words = text.trim().split(/\s+/).filter(Boolean);
-    return words.length;
+    const visible = text
+      .replace(/<!--[\s\S]*?-->/g, " ")
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, " ")
+      .replace(/\]\([^)]*\)/g, " ")
+      .replace(/<[^>]+>/g, " ");
+    return visible.split(/\s+/).filter((word) => /[\p{L}\p{N}]/u.test(word)).length;
   }
 
   function setUpBody(body) {
@@ -34,7 +40,6 @@
       });
     };
     body.addEventListener("input", updateCount);
-    body.insertAdjacentElement("afterend", counter);
     updateCount();
 
     // "Write" / "Preview" tabs over the text area.
@@ -52,8 +57,12 @@
     const preview = document.createElement("div");
     preview.className = "carnet-preview";
     preview.hidden = true;
-    body.insertAdjacentElement("beforebegin", tabs);
-    counter.insertAdjacentElement("afterend", preview);
+    // One block for tabs, text, preview and count: the admin lays a field's row out as a
+    // flex line, where they would sit side by side.
+    const editor = document.createElement("div");
+    editor.className = "carnet-editor";
+    body.insertAdjacentElement("beforebegin", editor);
+    editor.append(tabs, body, preview, counter);
 
     const select = (showPreview) => {
       writeTab.setAttribute("aria-selected", String(!showPreview));
@@ -122,9 +131,12 @@
     const status = document.createElement("p");
     status.className = "help carnet-upload-status";
     status.setAttribute("aria-live", "polite");
-    const anchor = alt ? alt.closest(".form-row") || alt : file;
-    anchor.insertAdjacentElement("afterend", status);
-    status.insertAdjacentElement("beforebegin", button);
+    const actions = document.createElement("div");
+    actions.className = "carnet-upload-actions";
+    actions.append(button, status);
+    const row = (alt || file).closest(".form-row");
+    if (row) row.append(actions);
+    else (alt || file).insertAdjacentElement("afterend", actions);
     button.addEventListener("click", async () => {
       if (!file.files.length) {
         status.textContent = labels.chooseImage;
@@ -167,7 +179,7 @@
       counter.classList.toggle("carnet-too-long", field.value.length > advice);
     };
     field.addEventListener("input", update);
-    field.insertAdjacentElement("afterend", counter);
+    (field.closest(".flex-container") || field).insertAdjacentElement("afterend", counter);
     update();
   }
 
