@@ -156,7 +156,9 @@ class Post(models.Model):
             excerpt, self.has_more = rendering.split_excerpt(self.body, separator)
             self.excerpt_html = rendering.render_markdown(excerpt, options)
         text = strip_tags(self.body_html)
-        self.word_count = len(text.split())
+        # French typography puts a (no-break) space before : ; ! ?, which split() would
+        # count as words; a word has at least one letter or digit.
+        self.word_count = sum(1 for word in text.split() if any(c.isalnum() for c in word))
         self.reading_time = max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
         self.search_document = plain_search_text(self.title, self.description, text)
 
