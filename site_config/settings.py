@@ -4,9 +4,11 @@ Local defaults need nothing installed: SQLite, a local-memory cache, e-mail prin
 Production sets DEBUG=off, SECRET_KEY, ALLOWED_HOSTS and the *_URL settings (see README.md).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -158,6 +160,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# With DEBUG off nginx serves /media/; `make serve-prod` turns this on to run without nginx.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -193,6 +197,51 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Content Security Policy (django-csp; site_config/csp.py adds frame-src: the video hosts the
+# sanitiser allows). No inline script anywhere, the admin included; no <style> element.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        # Style attributes only, not <style> elements: posts keep the table alignment and image
+        # sizes that markdown writes as style="…", and the sanitiser lets through no other
+        # property (blog/rendering.py, ALLOWED_STYLE_PROPERTIES).
+        "style-src-attr": [UNSAFE_INLINE],
+        # Old posts show images hot-linked from other sites.
+        "img-src": [SELF, "data:", "https:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": SECURE_HTTPS,
+    }
+}
+
+# The admin door (django-axes): five failed logins for one account from one address lock that
+# pair out for an hour. Keyed on the pair, not the account alone, so that a stranger failing on
+# her username cannot lock the author out of her own site.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The French lockout page (templates/axes/lockout.html), a 429 that says how long to wait.
+AXES_LOCKOUT_CALLABLE = "site_config.security.lockout_response"
+# Behind nginx every request comes from 127.0.0.1: the same switch as the contact form's rate
+# limit (CONTACT_TRUST_X_FORWARDED_FOR) makes it count the address nginx saw.
+AXES_CLIENT_IP_CALLABLE = "site_config.security.client_ip"
+
+# Oversized or overstuffed requests are refused before they are read, with a French 413 or 400
+# page (site_config/errors.py). Uploads stream to disk past FILE_UPLOAD_MAX_MEMORY_SIZE; their
+# total size is capped by nginx's client_max_body_size (docs/DEPLOY.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MiB of form fields: a very long post is 200 KiB.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -210,5 +259,8 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         "carnet": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+        # Refused requests (unknown host, oversized body, bad CSRF token) are what bots send all
+        # day: logged, never mailed, or the author's inbox fills with noise.
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

@@ -1,10 +1,13 @@
 """The site's URL map: the admin, the contact form, media in development, and the blog."""
 
+import re
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -23,3 +26,16 @@ if settings.BENCH_BARE_VIEW:
 
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+elif settings.SERVE_MEDIA:
+    # `make serve-prod` only: in production nginx serves /media/ (docs/DEPLOY.md).
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    )
+
+# Requests refused before any view (oversized, malformed) get a French 400 or 413 page.
+handler400 = "site_config.errors.bad_request"
