@@ -259,8 +259,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "terms": terms,
         "results": results,
         "page_obj": page_obj,
-        "paginator": page_obj.paginator if page_obj else None,
-        "is_paginated": bool(page_obj and page_obj.has_other_pages()),
+        # A page with no result is falsy: compare with None.
+        "paginator": page_obj.paginator if page_obj is not None else None,
+        "is_paginated": page_obj is not None and page_obj.has_other_pages(),
     }
     return render(request, "blog/search.html", context)
 
