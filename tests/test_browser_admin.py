@@ -96,7 +96,8 @@ def test_write_upload_preview_schedule_publish_and_read(browser_page, tmp_path, 
     User.objects.create_superuser("autrice", "autrice@example.org", "un-mot-de-passe-solide")
     Category.objects.create(slug="bricoles", name="Bricoles")
     lectures = Category.objects.create(slug="lectures", name="Lectures")
-    Post.objects.create(title="Un brouillon en attente", slug="en-attente", body="Plus tard.")
+    waiting = Post.objects.create(title="Un brouillon en attente", slug="en-attente", body="…")
+    waiting.tags.add("jardinage", "et moi")
     image = tmp_path / "potager.png"
     image.write_bytes(png(240, 120))
 
@@ -111,7 +112,11 @@ def test_write_upload_preview_schedule_publish_and_read(browser_page, tmp_path, 
     assert page.input_value("#id_slug") == "un-potager-sur-le-balcon"  # filled from the title
     page.fill("#id_body", BODY)
     page.check(f"input[name=categories][value='{lectures.pk}']")
-    page.fill("#id_tags", "potager, et moi")
+    # Existing tags are suggested for the tag being typed after a comma.
+    page.locator("#id_tags").press_sequentially("potager, jar")
+    suggestions = page.locator("#carnet-tag-names option")
+    assert "potager, jardinage" in [suggestions.nth(i).get_attribute("value") for i in range(2)]
+    page.fill("#id_tags", "potager, jardinage")
     page.fill("#id_description", "Un été de tomates cerises sur trois mètres carrés.")
     assert "caractères" in page.inner_text(".carnet-counter")
     assert "Mots" in page.inner_text(".carnet-count")
@@ -148,7 +153,7 @@ def test_write_upload_preview_schedule_publish_and_read(browser_page, tmp_path, 
     post = Post.objects.get(slug="un-potager-sur-le-balcon")
     assert post.is_scheduled()
     assert list(post.categories.all()) == [lectures]
-    assert sorted(post.tags.names()) == ["et moi", "potager"]
+    assert sorted(post.tags.names()) == ["jardinage", "potager"]
     assert f'src="{upload.file.url}"' in post.body_html
 
     page.goto("/")
