@@ -148,7 +148,10 @@ def test_feed_titles_are_escaped_not_broken(client, make_post):
 
 
 def test_absolute_links_keeps_absolute_addresses_and_escapes():
-    html = '<a href="/x?a=1&amp;b=2">x</a><img src="https://cdn.example/i.png"><a href="mailto:a@b.c">m</a>'
+    html = (
+        '<a href="/x?a=1&amp;b=2">x</a><img src="https://cdn.example/i.png">'
+        '<a href="mailto:a@b.c">m</a>'
+    )
     result = absolute_links(html, "https://site.example/2017/01/03/solo/")
     assert 'href="https://site.example/x?a=1&amp;b=2"' in result
     assert 'src="https://cdn.example/i.png"' in result
