@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 from django.conf import settings
@@ -117,14 +118,27 @@ def site_url_for_export() -> str:
 
 
 def post_permalink(post: Post) -> str | None:
-    """The address the post answers on the old site if it came from one, else its address here."""
+    """The address the post answers on the old site if it came from one, else its address here.
+
+    Written as the old site escaped it (`%23` for `#`), which is also how the feed guid spells it.
+    """
     if post.old_permalink:
         path = urlsplit(post.old_permalink).path
         if path:
-            return unquote(path)
+            return path
     if post.published_at is None:
         return None
     return post.get_absolute_url()
+
+
+def as_stored_path(url: str) -> str:
+    """An address as OldURL keeps it: percent-decoded, NFC."""
+    return unicodedata.normalize("NFC", unquote(url))
+
+
+def as_link(path: str) -> str:
+    """A stored (decoded) path escaped back, so `#`, `?` and `%` in it survive a re-import."""
+    return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
 def post_front_matter(post: Post) -> dict:
@@ -145,7 +159,8 @@ def post_front_matter(post: Post) -> dict:
         data["last_modified_at"] = jekyll_date(post.updated_at)
     if permalink:
         data["permalink"] = permalink
-    redirects = sorted(old.path for old in post.old_urls.all() if old.path != permalink)
+    main = as_stored_path(permalink) if permalink else None
+    redirects = sorted(as_link(old.path) for old in post.old_urls.all() if old.path != main)
     if redirects:
         data["redirect_from"] = redirects
     for key, value in (post.front_matter or {}).items():
@@ -218,7 +233,7 @@ def export_site(destination: Path) -> ExportReport:
             front_matter["description"] = page.description
         if not page.is_published:
             front_matter["published"] = False
-        redirects = sorted(old.path for old in page.old_urls.all())
+        redirects = sorted(as_link(old.path) for old in page.old_urls.all())
         if redirects:
             front_matter["redirect_from"] = redirects
         for key, value in (page.front_matter or {}).items():

@@ -237,3 +237,18 @@ def test_round_trip_of_posts_written_in_carnet(sample, tmp_path, settings):
     for slug, fields in before.items():
         for name in ("title", "date", "status", "categories", "tags", "body", "description"):
             assert after[slug][name] == fields[name], f"{slug}: {name} changed"
+
+
+def test_old_addresses_with_odd_characters_survive(make_post, tmp_path):
+    post = make_post(
+        "Dièse",
+        slug="hash-1",
+        published_at=datetime(2009, 3, 12, 12, tzinfo=PARIS),
+        old_permalink="http://example.org/2009/03/12/hash-%231.html",
+    )
+    OldURL.objects.create(path="/2009/03/12/hash-#1.html", post=post)
+    OldURL.objects.create(path="/vieux/100% café?.html", post=post)
+    export_site(tmp_path)
+    meta = read(tmp_path / "_posts/2009-03-12-hash-1.md").metadata
+    assert meta["permalink"] == "/2009/03/12/hash-%231.html"
+    assert meta["redirect_from"] == ["/vieux/100%25%20caf%C3%A9%3F.html"]
