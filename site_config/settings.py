@@ -140,6 +140,8 @@ CONTACT_TRUST_X_FORWARDED_FOR = env.bool("CONTACT_TRUST_X_FORWARDED_FOR", defaul
 MARKDOWN_HARD_WRAP = env.bool("MARKDOWN_HARD_WRAP", default=True)
 MARKDOWN_FRENCH_TYPOGRAPHY = env.bool("MARKDOWN_FRENCH_TYPOGRAPHY", default=True)
 EXCERPT_SEPARATOR = env.str("EXCERPT_SEPARATOR", default="<!--more-->")
+# Hosts whose iframes posts may embed, beyond YouTube and Vimeo (e.g. a PeerTube instance).
+EMBED_HOSTS = env.list("EMBED_HOSTS", default=[])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
