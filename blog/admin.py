@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from blog import admin_views
-from blog.forms import PostAdminForm, TagAdminForm, TagMergeForm
+from blog.forms import PostAdminForm, TagAdminForm, TagMergeForm, UploadAdminForm
 from blog.models import Category, OldURL, Page, Post, PostRevision, SiteIdentity, Upload
 from blog.revisions import record_revision, restore_revision, revision_diff
 from blog.taxonomy import merge_tags, record_category_rename, record_tag_rename
@@ -372,6 +372,7 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
+    form = UploadAdminForm
     list_display = ["thumbnail", "file", "alt_text", "markdown", "uploaded_at"]
     list_display_links = ["thumbnail", "file"]
     search_fields = ["file", "alt_text"]
@@ -385,6 +386,8 @@ class UploadAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def thumbnail(self, upload: Upload) -> str:
+        if not admin_views.is_image(upload.file.name):
+            return "-"
         return format_html(
             '<img src="{}" alt="" class="carnet-thumbnail" loading="lazy">', upload.file.url
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import PurePosixPath
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -14,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from blog.forms import UploadImageForm
+from blog.forms import IMAGE_EXTENSIONS, UploadImageForm
 from blog.models import Post, Upload
 
 
@@ -72,11 +73,17 @@ def preview_post(request: HttpRequest) -> JsonResponse:
     )
 
 
+def is_image(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower().lstrip(".") in IMAGE_EXTENSIONS
+
+
 def upload_markdown(upload: Upload) -> str:
-    """The line to paste in a post: `![alt](url)`."""
-    alt = upload.alt_text.replace("[", "(").replace("]", ")").replace("\n", " ")
+    """The line to paste in a post: `![alt](url)` for an image, a link for any other file."""
     url = upload.file.url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
-    return f"![{alt}]({url})"
+    text = upload.alt_text.replace("[", "(").replace("]", ")").replace("\n", " ")
+    if is_image(upload.file.name):
+        return f"![{text}]({url})"
+    return f"[{text or PurePosixPath(upload.file.name).name}]({url})"
 
 
 def create_upload(file: UploadedFile, alt_text: str = "") -> Upload:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 from django import forms
 from django.core.validators import FileExtensionValidator
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagWidget
 from taggit.models import Tag
 
-from blog.models import Post
+from blog.models import Post, Upload
 
 # What a post may show inline. SVG is left out on purpose: served from the site's own
 # address, an SVG file can carry script.
@@ -145,6 +146,28 @@ class UploadImageForm(forms.Form):
 
     file = image_file_field(required=True)
     alt_text = forms.CharField(required=False, max_length=300)
+
+
+# Files a browser would run as a page of the site if opened from /media/.
+ACTIVE_EXTENSIONS = {"svg", "svgz", "html", "htm", "xhtml", "xml", "js", "mjs"}
+
+
+class UploadAdminForm(forms.ModelForm):
+    class Meta:
+        model = Upload
+        fields = ["file", "alt_text"]
+        help_texts = {
+            "alt_text": _("For an image: what it shows. For another file: the text of the link.")
+        }
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        extension = PurePosixPath(file.name).suffix.lower().lstrip(".")
+        if extension in ACTIVE_EXTENSIONS:
+            raise forms.ValidationError(
+                _("This kind of file could run code in the site’s pages; it is refused.")
+            )
+        return file
 
 
 class TagAdminForm(forms.ModelForm):

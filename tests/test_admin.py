@@ -18,7 +18,7 @@ from blog.admin import publish_posts, unpublish_posts
 from blog.models import Category, OldURL, Post, PostRevision, SiteIdentity, Upload
 from blog.rendering import RenderOptions, render_markdown
 from blog.revisions import restore_revision
-from blog.taxonomy import merge_tags
+from blog.taxonomy import merge_tags, record_tag_rename
 
 # A 1×1 transparent PNG.
 PNG = bytes.fromhex(
@@ -279,6 +279,7 @@ def test_view_on_site_previews_drafts(admin_client, make_post):
         redirect = admin_client.get(reverse("admin:view_on_site", args=[content_type, post.pk]))
         assert redirect.status_code == 302 and redirect["Location"].endswith(expected)
     assert admin_client.get(undated.get_absolute_url()).status_code == 200
+    assert admin_client.get(dated.get_absolute_url()).status_code == 200
 
 
 # Preview ---------------------------------------------------------------------------------
@@ -376,6 +377,19 @@ def test_upload_admin_shows_the_markdown_to_copy(admin_client, db):
     assert b'value="![Un sch\xc3\xa9ma](/media/uploads/2026/01/a.png)"' in html
     listing = admin_client.get(reverse("admin:blog_upload_changelist")).content
     assert b"carnet-copy" in listing
+    other = Upload.objects.create(file="uploads/2026/01/devis.pdf")
+    html = admin_client.get(reverse("admin:blog_upload_change", args=[other.pk])).content
+    assert b'value="[devis.pdf](/media/uploads/2026/01/devis.pdf)"' in html
+
+
+def test_upload_admin_refuses_files_that_would_run_in_the_site(admin_client, db):
+    svg = SimpleUploadedFile("logo.svg", b"<svg onload='alert(1)'/>", content_type="image/svg+xml")
+    response = admin_client.post(reverse("admin:blog_upload_add"), {"file": svg, "alt_text": ""})
+    assert response.status_code == 200 and not Upload.objects.exists()
+    assert "refusé" in response.content.decode()
+    pdf = SimpleUploadedFile("devis.pdf", b"%PDF-1.4", content_type="application/pdf")
+    admin_client.post(reverse("admin:blog_upload_add"), {"file": pdf, "alt_text": "Le devis"})
+    assert Upload.objects.get().file.name.endswith("devis.pdf")
 
 
 # History ---------------------------------------------------------------------------------
@@ -524,6 +538,14 @@ def test_renaming_a_tag_onto_another_one_is_refused(admin_client, make_post):
     assert response.status_code == 200
     assert "Fusionner" in response.content.decode()
     assert not OldURL.objects.exists()
+
+
+def test_renaming_back_and_forth_never_loops(client, make_post):
+    make_post(tags=["ess"])
+    record_tag_rename("ess", "economie-sociale")
+    record_tag_rename("economie-sociale", "ess")
+    assert not OldURL.objects.filter(path="/tags/ess/").exists()
+    assert OldURL.objects.get(path="/tags/economie-sociale/").target == "/tags/ess/"
 
 
 # Categories ------------------------------------------------------------------------------
