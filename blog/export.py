@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from blog.models import Category, Page, Post, SiteIdentity
+from blog.models import Category, OldURL, Page, Post, SiteIdentity
 
 # The pattern of the new site's post addresses (blog:post), in Jekyll's words.
 CARNET_PERMALINK = "/:year/:month/:day/:title/"
@@ -223,7 +223,8 @@ def export_site(destination: Path) -> ExportReport:
         target = destination / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(
-            as_document(front_matter, escape_liquid(media.rewrite(post.body))), encoding="utf-8"
+            as_document(front_matter, escape_liquid(media.rewrite(post.body).rstrip())),
+            encoding="utf-8",
         )
         (report.drafts if post.published_at is None else report.posts).append(relative)
 
@@ -241,7 +242,8 @@ def export_site(destination: Path) -> ExportReport:
         relative = Path("_pages") / f"{page.slug}.md"
         (destination / relative).parent.mkdir(parents=True, exist_ok=True)
         (destination / relative).write_text(
-            as_document(front_matter, escape_liquid(media.rewrite(page.body))), encoding="utf-8"
+            as_document(front_matter, escape_liquid(media.rewrite(page.body).rstrip())),
+            encoding="utf-8",
         )
         report.pages.append(relative)
 
@@ -252,6 +254,19 @@ def export_site(destination: Path) -> ExportReport:
     (destination / "_data").mkdir(exist_ok=True)
     (destination / "_data" / "categories.yml").write_text(
         yaml.safe_dump(categories, allow_unicode=True, sort_keys=False, width=1000),
+        encoding="utf-8",
+    )
+    # Addresses that lead to a fixed place (old tag and category pages, merged or renamed
+    # tags): not tied to a post, so kept here as data, readable by any tool.
+    redirects = dict(
+        OldURL.objects.filter(post=None, page=None)
+        .exclude(target="")
+        .order_by("path")
+        .values_list("path", "target")
+    )
+    (destination / "_data" / "redirects.yml").write_text(
+        "# Old address: where it leads now (301). Written by Carnet's export_posts.\n"
+        + yaml.safe_dump(redirects, allow_unicode=True, sort_keys=False, width=1000),
         encoding="utf-8",
     )
     (destination / "_config.yml").write_text(
