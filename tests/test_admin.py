@@ -611,6 +611,9 @@ def test_admin_index_shows_drafts_scheduled_posts_and_unread_messages(admin_clie
     assert "Déjà en ligne" not in html.split('id="carnet-desk"')[1].split("</div>")[0]
     if Message is not None:
         assert "1 message non lu" in html
+        inbox = reverse("admin:contact_message_changelist") + "?status__exact=new"
+        assert f'href="{inbox}"' in html
+        assert admin_client.get(inbox).context["cl"].result_count == 1
 
 
 def test_admin_is_in_french(admin_client, make_post):
