@@ -1,0 +1,1459 @@
+"""A Jekyll site read into plain data: files, front matter, dates, categories and tags,
+permalinks, Liquid and the local files a text points at. Nothing here writes to the database
+(blog/importer.py does); every rule follows Jekyll 4's own code (see ../shared/JEKYLL.md)."""
+
+from __future__ import annotations
+
+import email.utils
+import fnmatch
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from glob import glob, has_magic
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from django.conf import settings
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from unidecode import unidecode
+
+# libyaml when PyYAML was built with it: reading 5,000 front matters is then several times faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Every scalar as the text written, to give `on` or `2017.10` back as tags.
+YAML_TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+# Bumped when the importer's output for the same file changes, so a re-run rewrites every post.
+IMPORTER_VERSION = "1"
+
+POST = "post"
+DRAFT = "draft"
+PAGE = "page"
+FILE = "file"  # a file named on the command line, whatever its name
+
+# Jekyll's Document::DATE_FILENAME_MATCHER and DATELESS_FILENAME_MATCHER.
+POST_NAME = re.compile(r"\A(?:.+/)*?(\d{2,4}-\d{1,2}-\d{1,2})-([^/]*)(\.[^.]+)\Z")
+DATELESS_NAME = re.compile(r"\A(?:.+/)*(.*)(\.[^.]+)\Z")
+# Jekyll's Document::YAML_FRONT_MATTER_REGEXP.
+FRONT_MATTER = re.compile(r"\A(---\s*\n.*?\n?)^((---|\.\.\.)\s*$\n?)", re.M | re.S)
+
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "weekdate": "/:categories/:year/W:week/:short_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+DEFAULT_MARKDOWN_EXTENSIONS = ("markdown", "mkdown", "mkdn", "mkd", "md")
+HTML_EXTENSIONS = (".html", ".htm")
+# Files with front matter that produce no page a reader reads: feeds, JSON indexes, robots.
+GENERATED_EXTENSIONS = (".xml", ".json", ".txt", ".rss", ".atom", ".webmanifest")
+# Folders Jekyll never renders (leading `_` or `.`) plus the usual homes of static files.
+ASSET_FOLDERS = frozenset(
+    {"assets", "img", "images", "image", "css", "js", "fonts", "static", "media", "files"}
+)
+ALWAYS_EXCLUDED = frozenset({"node_modules", "vendor", "gemfiles"})
+SEARCH_NAMES = frozenset({"search", "recherche", "rechercher", "chercher"})
+LISTING = re.compile(
+    r"\{%-?\s*for\s+\w+\s+in\s+(?:site\.(?:posts|tags|categories|pages)|paginator\.posts)"
+)
+# Keys that become model fields; every other key is kept in Post.front_matter.
+CONSUMED_KEYS = frozenset(
+    {
+        "title",
+        "date",
+        "category",
+        "categories",
+        "tag",
+        "tags",
+        "published",
+        "excerpt",
+        "excerpt_separator",
+        "description",
+        "last_modified_at",
+    }
+)
+# What a link or an `src` may point at that the old site served as a file.
+FILE_EXTENSIONS = frozenset(
+    {
+        *(".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".avif", ".bmp", ".ico", ".tif"),
+        *(".pdf", ".odt", ".ods", ".odp", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx"),
+        *(".epub", ".csv", ".txt", ".rtf", ".zip", ".gz", ".tgz", ".tar", ".7z", ".tiff"),
+        *(".mp3", ".ogg", ".oga", ".wav", ".flac", ".m4a", ".mp4", ".webm", ".ogv", ".mov"),
+        *(".avi", ".vtt", ".gpx", ".kml", ".json", ".geojson", ".ics"),
+    }
+)
+PAGE_LIKE_EXTENSIONS = frozenset({"", ".html", ".htm", ".php", ".xml", ".md", ".markdown"})
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August")
+MONTHS += ("September", "October", "November", "December")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class JekyllError(Exception):
+    """A file or site the importer cannot take; the message says why, in the reader's language."""
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+# --- Site ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SiteConfig:
+    """What `_config.yml` and `_data/categories.yml` say, with Jekyll's defaults filled in."""
+
+    root: Path | None
+    timezone: ZoneInfo
+    permalink: str
+    permalink_style: str
+    excerpt_separator: str  # "" means: the new site's EXCERPT_SEPARATOR
+    hard_wrap: bool
+    url: str = ""
+    baseurl: str = ""
+    defaults: list = field(default_factory=list)
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)
+    markdown_extensions: tuple[str, ...] = DEFAULT_MARKDOWN_EXTENSIONS
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    archive_permalinks: dict[str, str] = field(default_factory=dict)
+    fingerprint: str = ""
+    # For lone files inside a Jekyll folder: where `/img/…` is found. Nothing else is read there.
+    asset_root: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def files_root(self) -> Path | None:
+        return self.root or self.asset_root
+
+    @property
+    def absolute_base(self) -> str:
+        """What Jekyll's `absolute_url` put before a path: the site's `url` and `baseurl`."""
+        return (self.url or settings.SITE_URL).rstrip("/") + self.baseurl
+
+    @property
+    def local_hosts(self) -> frozenset[str]:
+        hosts = {urlsplit(settings.SITE_URL).netloc.lower()}
+        if self.url:
+            hosts.add(urlsplit(self.url).netloc.lower())
+        return frozenset(host for host in hosts if host)
+
+    def is_markdown(self, extension: str) -> bool:
+        return extension.lower().lstrip(".") in self.markdown_extensions
+
+    def is_excluded(self, rel: str) -> bool:
+        return any(
+            rel == pattern or rel.startswith(pattern + "/") or fnmatch.fnmatch(rel, pattern)
+            for pattern in self.exclude
+        )
+
+    def is_included(self, rel: str) -> bool:
+        return any(rel == pattern or fnmatch.fnmatch(rel, pattern) for pattern in self.include)
+
+    def category_info(self, key: str) -> dict[str, str]:
+        return self.categories.get(nfc(key).lower(), {})
+
+    def defaults_for(self, rel: str, kind: str) -> dict:
+        """Front matter `defaults` whose scope matches this file, in the order they are written."""
+        types = {POST: {"posts"}, DRAFT: {"posts", "drafts"}, PAGE: {"pages"}}.get(kind, set())
+        values: dict = {}
+        for entry in self.defaults:
+            if not isinstance(entry, dict) or not isinstance(entry.get("values"), dict):
+                continue
+            scope = entry.get("scope") or {}
+            if not isinstance(scope, dict):
+                continue
+            scope_type = scope.get("type")
+            if scope_type and str(scope_type) not in types:
+                continue
+            scope_path = str(scope.get("path") or "").strip("/")
+            if scope_path and not (
+                rel == scope_path
+                or rel.startswith(scope_path + "/")
+                or fnmatch.fnmatch(rel, scope_path)
+            ):
+                continue
+            values.update(entry["values"])
+        return values
+
+
+def _site_timezone(value, notes: list[str]) -> ZoneInfo:
+    if value:
+        try:
+            return ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            notes.append(
+                _("Unknown time zone %(zone)s in _config.yml; %(default)s is used instead.")
+                % {"zone": value, "default": settings.TIME_ZONE}
+            )
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _load_yaml_file(path: Path) -> tuple[object, bytes]:
+    raw = path.read_bytes()
+    try:
+        return yaml.load(raw.decode("utf-8-sig"), Loader=YAML_LOADER), raw  # noqa: S506
+    except UnicodeDecodeError as error:
+        raise JekyllError(_("%(file)s is not UTF-8 text.") % {"file": path.name}) from error
+    except yaml.YAMLError as error:
+        raise JekyllError(
+            _("%(file)s is not valid YAML: %(error)s") % {"file": path.name, "error": error}
+        ) from error
+
+
+def _category_data(data: object) -> dict[str, dict[str, str]]:
+    """`_data/categories.yml`, as a mapping key → {title, description} or a list of such."""
+    found: dict[str, dict[str, str]] = {}
+    if isinstance(data, dict):
+        items = [(key, value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = []
+        for entry in data:
+            if isinstance(entry, dict):
+                key = entry.get("key") or entry.get("slug") or entry.get("id") or entry.get("name")
+                if key is not None:
+                    items.append((key, entry))
+    else:
+        items = []
+    for key, value in items:
+        info: dict[str, str] = {}
+        if isinstance(value, dict):
+            name = value.get("title") or value.get("name")
+            if name:
+                info["name"] = str(name).strip()
+            if value.get("description"):
+                info["description"] = str(value["description"]).strip()
+        elif isinstance(value, str):
+            info["name"] = value.strip()
+        found[nfc(str(key)).lower()] = info
+    return found
+
+
+def permalink_template(style: object) -> str:
+    text = str(style or "date")
+    return PERMALINK_STYLES.get(text, text)
+
+
+def load_site(root: Path) -> SiteConfig:
+    """The site's settings; a `_config.yml` that cannot be read stops the import of that site."""
+    config: object = {}
+    raw_parts: list[bytes] = []
+    for name in ("_config.yml", "_config.yaml"):
+        path = root / name
+        if path.is_file():
+            config, raw = _load_yaml_file(path)
+            raw_parts.append(raw)
+            break
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        raise JekyllError(_("_config.yml is not a mapping of settings."))
+    notes: list[str] = []
+    categories: dict[str, dict[str, str]] = {}
+    for name in ("categories.yml", "categories.yaml"):
+        path = root / "_data" / name
+        if path.is_file():
+            try:
+                data, raw = _load_yaml_file(path)
+            except JekyllError as error:
+                notes.append(str(error))
+            else:
+                raw_parts.append(raw)
+                categories = _category_data(data)
+            break
+    kramdown = config.get("kramdown") if isinstance(config.get("kramdown"), dict) else {}
+    markdown_ext = config.get("markdown_ext")
+    extensions = (
+        tuple(part.strip().lower() for part in str(markdown_ext).split(",") if part.strip())
+        if markdown_ext
+        else DEFAULT_MARKDOWN_EXTENSIONS
+    )
+    archives = config.get("jekyll-archives")
+    archive_permalinks = {}
+    if isinstance(archives, dict) and isinstance(archives.get("permalinks"), dict):
+        archive_permalinks = {
+            str(kind): str(pattern) for kind, pattern in archives["permalinks"].items() if pattern
+        }
+    separator = config.get("excerpt_separator")
+    site = SiteConfig(
+        root=root,
+        timezone=_site_timezone(config.get("timezone"), notes),
+        permalink=permalink_template(config.get("permalink")),
+        permalink_style=str(config.get("permalink") or "date"),
+        excerpt_separator="" if separator is None else str(separator),
+        # kramdown's own default, hence Jekyll's, is no hard wrap.
+        hard_wrap=bool(kramdown.get("hard_wrap", False)),
+        url=str(config.get("url") or "").rstrip("/"),
+        baseurl=_clean_baseurl(config.get("baseurl")),
+        defaults=config.get("defaults") if isinstance(config.get("defaults"), list) else [],
+        categories=categories,
+        markdown_extensions=extensions,
+        include=tuple(str(item).strip("/") for item in config.get("include") or ()),
+        exclude=tuple(str(item).strip("/") for item in config.get("exclude") or ()),
+        archive_permalinks=archive_permalinks,
+        notes=notes,
+    )
+    site.fingerprint = _fingerprint(b"\0".join(raw_parts), settings.TIME_ZONE)
+    return site
+
+
+def lone_site(path: Path) -> SiteConfig:
+    """Settings for a file named on its own: the new site's, nothing read from a `_config.yml`."""
+    site = SiteConfig(
+        root=None,
+        timezone=ZoneInfo(settings.TIME_ZONE),
+        permalink=PERMALINK_STYLES["date"],
+        permalink_style="date",
+        excerpt_separator="",
+        hard_wrap=settings.MARKDOWN_HARD_WRAP,
+        asset_root=_enclosing_site(path),
+    )
+    site.fingerprint = _fingerprint(
+        b"lone", settings.TIME_ZONE, str(settings.MARKDOWN_HARD_WRAP), str(site.asset_root)
+    )
+    return site
+
+
+def _clean_baseurl(value: object) -> str:
+    text = str(value or "").strip().rstrip("/")
+    if text and not text.startswith("/"):
+        text = "/" + text
+    return text
+
+
+def _fingerprint(*parts: bytes | str) -> str:
+    digest = hashlib.sha256(IMPORTER_VERSION.encode())
+    for part in (*parts, settings.SITE_URL):
+        digest.update(b"\0")
+        digest.update(part if isinstance(part, bytes) else str(part).encode())
+    return digest.hexdigest()
+
+
+def _enclosing_site(path: Path) -> Path | None:
+    for parent in path.resolve().parents:
+        if (parent / "_config.yml").is_file() or (parent / "_posts").is_dir():
+            return parent
+    return None
+
+
+def is_site(path: Path) -> bool:
+    return (
+        (path / "_config.yml").is_file()
+        or (path / "_config.yaml").is_file()
+        or (path / "_posts").is_dir()
+    )
+
+
+# --- Finding the files ---------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    """One file to read, and what the folder it sits in already says about it."""
+
+    path: Path
+    key: str  # Post.source_path: relative to the site folder, or absolute for a lone file
+    kind: str
+    site: SiteConfig
+    rel: str = ""  # relative to the site folder ("" for a lone file outside any site)
+    name: str = ""  # relative to its _posts or _drafts folder, or the file name
+    dir_categories: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        return self.key
+
+
+@dataclass
+class LeftOut:
+    """A file that is not imported, and why."""
+
+    path: str
+    reason: str
+    kind: str = FILE
+
+
+@dataclass
+class Discovery:
+    sources: list[Source] = field(default_factory=list)
+    skipped: list[LeftOut] = field(default_factory=list)
+    failed: list[LeftOut] = field(default_factory=list)
+    sites: list[SiteConfig] = field(default_factory=list)
+
+
+def _rel(path: Path, root: Path) -> str:
+    return nfc(path.relative_to(root).as_posix())
+
+
+def _jekyll_ignores(name: str) -> bool:
+    """Jekyll's EntryFilter: hidden, `_`, `#`, `~` names, backup files, names ending in a dot."""
+    base = name.rsplit("/", 1)[-1]
+    return (
+        name.startswith((".", "_", "#", "~"))
+        or base.startswith((".", "_", "#", "~"))
+        or (name.endswith(("~", ".")))
+    )
+
+
+def _categories_from_path(rel: str, special: str) -> tuple[str, ...]:
+    """`foo/_posts/x.md` is in category `foo`; `_posts/foo/x.md` is not (Jekyll's rule)."""
+    parts = rel.split("/")
+    if special not in parts:
+        return ()
+    return tuple(part for part in parts[: parts.index(special)] if part)
+
+
+def _walk_files(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        found.extend(Path(dirpath) / name for name in sorted(filenames))
+    return found
+
+
+def _read_special_folder(folder: Path, site: SiteConfig, kind: str, found: Discovery) -> None:
+    special = folder.name
+    assert site.root is not None
+    for path in _walk_files(folder):
+        name = nfc(path.relative_to(folder).as_posix())
+        rel = _rel(path, site.root)
+        if _jekyll_ignores(name) or site.is_excluded(rel):
+            found.skipped.append(
+                LeftOut(rel, _("hidden or backup file, which Jekyll ignores"), kind)
+            )
+            continue
+        matcher = POST_NAME if kind == POST else DATELESS_NAME
+        if not matcher.match(name):
+            reason = (
+                _("name is not YYYY-MM-DD-title.ext: Jekyll does not publish it")
+                if kind == POST
+                else _("file has no extension: Jekyll does not read it")
+            )
+            found.skipped.append(LeftOut(rel, reason, kind))
+            continue
+        found.sources.append(
+            Source(
+                path=path,
+                key=rel,
+                kind=kind,
+                site=site,
+                rel=rel,
+                name=name,
+                dir_categories=_categories_from_path(rel, special),
+            )
+        )
+
+
+def _page_candidate(name: str, site: SiteConfig) -> bool:
+    extension = PurePosixPath(name).suffix.lower()
+    return (
+        site.is_markdown(extension)
+        or extension in HTML_EXTENSIONS
+        or extension in GENERATED_EXTENSIONS
+    )
+
+
+def _read_site(root: Path, site: SiteConfig, found: Discovery) -> None:
+    """Posts, drafts and pages of a site, where Jekyll's reader looks for them."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        rel_dir = "" if here == root else _rel(here, root)
+        kept = []
+        for name in sorted(dirnames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            if name == "_posts":
+                _read_special_folder(here / name, site, POST, found)
+            elif name == "_drafts":
+                _read_special_folder(here / name, site, DRAFT, found)
+            elif rel == "_pages" or site.is_included(rel):
+                kept.append(name)
+            elif (
+                name.startswith((".", "_", "#", "~"))
+                or name in ALWAYS_EXCLUDED
+                or (not rel_dir and name in ASSET_FOLDERS)
+                or site.is_excluded(rel)
+            ):
+                continue
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            rel = f"{rel_dir}/{name}" if rel_dir else name
+            rel = nfc(rel)
+            if name.startswith((".", "_", "#", "~")) or site.is_excluded(rel):
+                continue
+            if _page_candidate(name, site):
+                found.sources.append(
+                    Source(path=here / name, key=rel, kind=PAGE, site=site, rel=rel, name=name)
+                )
+
+
+def discover(paths: Iterable[str | os.PathLike]) -> Discovery:
+    """Every file to import from the paths given: site folders, `_posts` folders, files."""
+    found = Discovery()
+    for raw in paths:
+        text = os.fspath(raw)
+        path = Path(text).expanduser()
+        if not path.exists():
+            matches = sorted(glob(text)) if has_magic(text) else []
+            if matches:
+                _discover_one_of(matches, found)
+            else:
+                found.failed.append(LeftOut(text, _("no such file or folder")))
+            continue
+        _discover_one_of([text], found)
+    seen: set[Path] = set()
+    unique = []
+    for source in found.sources:
+        resolved = source.path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(source)
+    found.sources = unique
+    return found
+
+
+def _discover_one_of(texts: list[str], found: Discovery) -> None:
+    for text in texts:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            if path.name == "_posts" and not is_site(path):
+                root = path.resolve().parent
+                try:
+                    site = load_site(root)
+                except JekyllError as error:
+                    found.failed.append(LeftOut(text, str(error)))
+                    continue
+                found.sites.append(site)
+                _read_special_folder(path.resolve(), site, POST, found)
+            elif is_site(path):
+                root = path.resolve()
+                try:
+                    site = load_site(root)
+                except JekyllError as error:
+                    found.failed.append(LeftOut(text, str(error)))
+                    continue
+                found.sites.append(site)
+                _read_site(root, site, found)
+            else:
+                found.failed.append(
+                    LeftOut(
+                        text,
+                        _("neither a Jekyll site (no _config.yml, no _posts) nor a _posts folder"),
+                    )
+                )
+        elif path.is_file():
+            resolved = path.resolve()
+            found.sources.append(
+                Source(
+                    path=resolved,
+                    key=nfc(str(resolved)),
+                    kind=FILE,
+                    site=lone_site(resolved),
+                    name=nfc(resolved.name),
+                )
+            )
+
+
+# --- Front matter --------------------------------------------------------------------------
+
+
+@dataclass
+class FrontMatter:
+    data: dict
+    body: str
+    text: str  # the YAML as written, for a second reading as plain text
+    present: bool
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """The YAML between the two `---` lines (or `...` to close) and the body after it."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return FrontMatter({}, text, "", False)
+    yaml_text = match.group(1)
+    try:
+        data = yaml.load(yaml_text, Loader=YAML_LOADER)  # noqa: S506
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        if mark is not None:
+            raise JekyllError(
+                _("invalid YAML front matter, line %(line)d: %(problem)s")
+                % {"line": mark.line + 1, "problem": problem}
+            ) from error
+        raise JekyllError(
+            _("invalid YAML front matter: %(problem)s") % {"problem": problem}
+        ) from error
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise JekyllError(_("the front matter is not a list of keys and values"))
+    data = {str(key): value for key, value in data.items()}
+    return FrontMatter(data, text[match.end() :], yaml_text, True)
+
+
+def _as_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flatten(value) -> list:
+    if isinstance(value, list | tuple):
+        items = []
+        for item in value:
+            items.extend(_flatten(item))
+        return items
+    return [value]
+
+
+def _restore_text(typed, raw) -> list[str]:
+    """Items as written: `on` stays `on` and `2017.10` stays `2017.10` (YAML made them a bool
+    and a float); nulls are dropped, as Jekyll's `compact` does."""
+    typed_items = _flatten(typed)
+    raw_items = _flatten(raw) if raw is not None else []
+    if len(raw_items) != len(typed_items):
+        raw_items = [None] * len(typed_items)
+    items = []
+    for item, written in zip(typed_items, raw_items, strict=True):
+        if item is None:
+            continue
+        if isinstance(item, str):
+            items.append(item)
+        elif isinstance(written, str) and written.strip():
+            items.append(written)
+        else:
+            items.append(_as_text(item))
+    return items
+
+
+def terms(front: FrontMatter, data: dict, singular: str, plural: str) -> list[str]:
+    """Categories or tags: both keys merged, a plural *string* split on white space, a singular
+    string or a list item kept whole, duplicates dropped, values given back as text."""
+    needs_raw = any(
+        not isinstance(item, str) and item is not None
+        for key in (singular, plural)
+        for item in _flatten(data.get(key))
+    )
+    raw_data: dict = {}
+    if needs_raw and front.text:
+        try:
+            loaded = yaml.load(front.text, Loader=YAML_TEXT_LOADER)  # noqa: S506
+        except yaml.YAMLError:
+            loaded = None
+        raw_data = loaded if isinstance(loaded, dict) else {}
+    found: list[str] = []
+    for key in (plural, singular):
+        value = data.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            items = value.split() if key == plural else [value]
+        else:
+            items = _restore_text(value, raw_data.get(key))
+        for item in items:
+            text = nfc(item.strip())
+            if text and text not in found:
+                found.append(text)
+    return found
+
+
+# --- Dates ---------------------------------------------------------------------------------
+
+DATE_TEXT = re.compile(
+    r"""^\s*(?P<year>\d{2,4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})
+    (?:(?:[Tt]|\s+)(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?
+    \s*(?P<zone>Z|UTC|GMT|[+-]\d{2}:?\d{2}|[+-]\d{1,2})?\s*$""",
+    re.X,
+)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) <= 2:  # Ruby's Date._parse: 69-99 are 19xx, the rest 20xx
+        year += 1900 if year >= 69 else 2000
+    return year
+
+
+def _zone(text: str | None, site_zone: ZoneInfo):
+    if not text:
+        return site_zone
+    if text in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_date_text(text: str, site_zone: ZoneInfo) -> datetime:
+    """A date written as text, as Ruby's Time.parse reads it: no offset means the site's zone."""
+    match = DATE_TEXT.match(text)
+    if match:
+        parts = match.groupdict()
+        fraction = (parts["fraction"] or "0")[:6].ljust(6, "0")
+        try:
+            return datetime(
+                _year(parts["year"]),
+                int(parts["month"]),
+                int(parts["day"]),
+                int(parts["hour"] or 0),
+                int(parts["minute"] or 0),
+                int(parts["second"] or 0),
+                int(fraction),
+                tzinfo=_zone(parts["zone"], site_zone),
+            )
+        except ValueError as error:
+            raise JekyllError(_("impossible date: %(date)s") % {"date": text}) from error
+    try:
+        parsed = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        parsed = None
+    if parsed is None:
+        raise JekyllError(_("unreadable date: %(date)s") % {"date": text})
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=site_zone)
+
+
+def to_datetime(value, site_zone: ZoneInfo) -> datetime:
+    """A front matter date as Jekyll 4 reads it (Psych or SafeYAML, then Time.parse):
+
+    - a YAML date (`2016-04-09`): midnight in the site's zone;
+    - a YAML timestamp with an offset: that instant;
+    - a YAML timestamp *without* an offset (`2010-01-10 13:07:09`, unquoted): UTC, because the
+      YAML spec says so and Ruby follows it; Jekyll 4.3 shows that post at 14:07 in Paris;
+    - text (`'2014-08-24 16:25:23'`, or `2016-04-09 15:35:44 +0200` which is not a YAML
+      timestamp): parsed, in the site's zone when it has no offset.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=site_zone)
+    if isinstance(value, str):
+        return parse_date_text(value, site_zone)
+    raise JekyllError(_("unreadable date: %(date)s") % {"date": value})
+
+
+# --- Slugs and URLs ------------------------------------------------------------------------
+
+PRETTY_KEPT = frozenset("._~!$&'()+,;=@")
+
+
+def jekyll_slugify(text: str | None, *, pretty: bool = False, cased: bool = False) -> str:
+    """Jekyll's Utils.slugify in its `default` and `pretty` modes: every run of characters that
+    are not letters, marks or digits (nor, when pretty, `._~!$&'()+,;=@`) becomes one hyphen."""
+    if text is None:
+        return ""
+    pieces: list[str] = []
+    in_run = False
+    for char in str(text):
+        category = unicodedata.category(char)
+        if category[0] in "LM" or category == "Nd" or (pretty and char in PRETTY_KEPT):
+            pieces.append(char)
+            in_run = False
+        elif not in_run:
+            pieces.append("-")
+            in_run = True
+    slug = "".join(pieces).removeprefix("-").removesuffix("-")
+    return slug if cased else slug.lower()
+
+
+def ascii_slug(text: str, max_length: int = 200) -> str:
+    """A slug for the new site's URLs: ASCII letters, digits and hyphens."""
+    return slugify(unidecode(nfc(str(text))))[:max_length].strip("-_")
+
+
+def titleize(slug: str) -> str:
+    """Jekyll's title for a file without one: `my-post` → `My Post`."""
+    return " ".join(word.capitalize() for word in slug.split("-"))
+
+
+def escape_path(value: str) -> str:
+    """Jekyll's URL.escape_path: what a placeholder's value looks like inside a link."""
+    if not value or re.fullmatch(r"[a-zA-Z0-9./-]+", value):
+        return value
+    return quote(value, safe="/!$&'()*+,;=:@-._~")
+
+
+def sanitize_url(url: str) -> str:
+    """Jekyll's URL#sanitize_url: one leading slash, no `..`, no `./`, no doubled slashes."""
+    result = ("/" + url).replace("..", "/").replace("./", "")
+    return re.sub(r"/{2,}", "/", result)
+
+
+def fill_template(template: str, placeholders: dict[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        pool = [name, name[:-1]] if name.endswith("_") else [name]
+        for key in pool:
+            if key in placeholders:
+                return escape_path(placeholders[key]) + match.group(0)[len(key) + 1 :]
+        raise JekyllError(_("unknown placeholder :%(name)s in the permalink") % {"name": name})
+
+    return sanitize_url(re.sub(r":([a-z_]+)", replace, template))
+
+
+def old_path(url: str) -> str:
+    """An address as OldURL keeps it: percent-decoded, NFC, dot segments resolved."""
+    text = nfc(unquote(url))
+    trailing = text.endswith("/") or text.endswith("/.") or text.endswith("/..")
+    stack: list[str] = []
+    for segment in text.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if stack:
+                stack.pop()
+            continue
+        stack.append(segment)
+    path = "/" + "/".join(stack)
+    return path + "/" if trailing and stack else path
+
+
+def date_placeholders(moment: datetime) -> dict[str, str]:
+    iso_year, iso_week, iso_day = moment.isocalendar()
+    return {
+        "year": f"{moment.year:04d}",
+        "month": f"{moment.month:02d}",
+        "i_month": str(moment.month),
+        "day": f"{moment.day:02d}",
+        "i_day": str(moment.day),
+        "hour": f"{moment.hour:02d}",
+        "minute": f"{moment.minute:02d}",
+        "second": f"{moment.second:02d}",
+        "short_month": MONTHS[moment.month - 1][:3],
+        "long_month": MONTHS[moment.month - 1],
+        "short_year": f"{moment.year % 100:02d}",
+        "y_day": f"{moment.timetuple().tm_yday:03d}",
+        "week": f"{iso_week:02d}",
+        "w_year": str(iso_year),
+        "w_day": str(iso_day),
+        "short_day": DAYS[moment.weekday()][:3],
+        "long_day": DAYS[moment.weekday()],
+    }
+
+
+def archive_paths(site: SiteConfig, kind: str, folder: str | None, name: str) -> list[str]:
+    """Where the old site may have served a tag or category page, in every shape: the name as
+    written, lower-cased (Jekyll's post URLs) and slugified (jekyll-archives' `:name`)."""
+    pattern = f"/{folder.strip('/')}/:name/" if folder is not None else None
+    pattern = pattern or site.archive_permalinks.get(kind) or f"/{kind}/:name/"
+    if pattern.startswith("//"):  # an empty folder: pages at the root
+        pattern = pattern[1:]
+    paths = []
+    for form in (name, name.lower(), jekyll_slugify(name)):
+        if not form:
+            continue
+        path = old_path(site.baseurl + pattern.replace(":name", form).replace(":type", kind))
+        if path not in paths and path != "/":
+            paths.append(path)
+    return paths
+
+
+# --- Documents -----------------------------------------------------------------------------
+
+
+def _json_safe(value):
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass
+class Document:
+    """One post or page, with everything Jekyll would have known about it."""
+
+    source: Source
+    raw: bytes
+    data: dict  # defaults and front matter merged
+    body: str
+    front: FrontMatter
+    title: str = ""
+    jekyll_slug: str = ""
+    slug: str = ""  # the new site's slug, before de-duplication
+    date: datetime | None = None
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    published: bool = True
+    url: str | None = None  # Jekyll's URL: escaped, without the baseurl
+    redirect_from: list[str] = field(default_factory=list)
+    excerpt: str = ""
+    excerpt_separator: str = ""
+    description: str = ""
+    updated_at: datetime | None = None
+    front_matter: dict = field(default_factory=dict)
+    render_liquid: bool = True
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+    # Pages only: why a page is not imported, and where its old address should lead instead.
+    skip_reason: str = ""
+    old_target: str = ""  # "search", "home", or an absolute URL (redirect_to)
+
+    @property
+    def is_post(self) -> bool:
+        return self.source.kind != PAGE
+
+    @property
+    def is_published(self) -> bool:
+        """Published on the new site: not `published: false`, not a draft, and dated."""
+        return self.published and self.date is not None and self.source.kind != DRAFT
+
+    @property
+    def old_permalink(self) -> str:
+        """The absolute address the old feed gave as guid: `url` + `baseurl` + permalink."""
+        return self.source.site.absolute_base + self.url if self.url else ""
+
+    def old_paths(self) -> list[str]:
+        """Every address the old site served this at, as OldURL keeps them."""
+        site = self.source.site
+        paths: list[str] = []
+        if self.url:
+            main = old_path(site.baseurl + self.url)
+            paths.append(main)
+            if self.source.kind == PAGE:
+                if main.endswith(".html"):
+                    paths.append(main.removesuffix(".html"))
+                elif not main.endswith("/"):
+                    paths.append(main + ".html")
+        for entry in self.redirect_from:
+            split = urlsplit(entry.strip())
+            if not split.path:
+                continue
+            path = split.path if split.path.startswith("/") else "/" + split.path
+            paths.append(old_path(site.baseurl + path))
+        unique: list[str] = []
+        for path in paths:
+            if path not in unique:
+                unique.append(path)
+        return unique
+
+
+def read_document(source: Source) -> Document | None:
+    """Read one file; None for a would-be page with no front matter (Jekyll copies it as is)."""
+    try:
+        raw = source.path.read_bytes()
+    except OSError as error:
+        raise JekyllError(_("cannot be read: %(error)s") % {"error": error.strerror}) from error
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise JekyllError(
+            _("not UTF-8 text (byte %(position)d); save it as UTF-8 and import it again")
+            % {"position": error.start}
+        ) from error
+    text = text.replace("\r\n", "\n")
+    front = split_front_matter(text)
+    if source.kind == PAGE and not front.present:
+        return None
+    site = source.site
+    data = {**site.defaults_for(source.rel, source.kind), **front.data}
+    document = Document(
+        source=source, raw=raw, data=data, body=nfc(front.body), front=front, notes=[]
+    )
+    document.render_liquid = data.get("render_with_liquid", True) is not False
+    document.front_matter = _json_safe(
+        {key: value for key, value in front.data.items() if key not in CONSUMED_KEYS}
+    )
+    document.description = _text(data.get("description"))
+    document.redirect_from = [
+        _as_text(item) for item in _flatten(data.get("redirect_from")) if item not in (None, "")
+    ]
+    modified = data.get("last_modified_at")
+    if modified not in (None, ""):
+        try:
+            document.updated_at = to_datetime(modified, site.timezone)
+        except JekyllError as error:
+            document.notes.append(
+                ("date", _("last_modified_at ignored: %(error)s") % {"error": error})
+            )
+    if source.kind == PAGE:
+        _read_page(document)
+    else:
+        _read_post(document)
+    return document
+
+
+def _text(value) -> str:
+    return "" if value is None else _as_text(value).strip()
+
+
+def _read_post(document: Document) -> None:
+    source, data, site = document.source, document.data, document.source.site
+    date_text = None
+    jekyll_named = True
+    if source.kind == POST:
+        date_text, file_slug, extension = POST_NAME.match(source.name).groups()
+    elif source.kind == DRAFT:
+        file_slug, extension = DATELESS_NAME.match(source.name).groups()
+    else:
+        match = POST_NAME.match(source.name)
+        if match:
+            date_text, file_slug, extension = match.groups()
+        else:
+            jekyll_named = False
+            match = DATELESS_NAME.match(source.name)
+            file_slug, extension = match.groups() if match else (source.name, "")
+    # Jekyll: "slugs shouldn't end with a period".
+    file_slug = file_slug.rstrip(".")
+    document.jekyll_slug = _text(data.get("slug")) or file_slug
+    document.title = _text(data.get("title")) or titleize(file_slug)
+
+    value = data.get("date")
+    if value not in (None, ""):
+        document.date = to_datetime(value, site.timezone)
+    elif date_text:
+        try:
+            year, month, day = date_text.split("-")
+            document.date = datetime(_year(year), int(month), int(day), tzinfo=site.timezone)
+        except ValueError as error:
+            raise JekyllError(
+                _("impossible date in the file name: %(date)s") % {"date": date_text}
+            ) from error
+
+    published = data.get("published", True)
+    document.published = published is not None and published is not False
+    if not document.published:
+        document.notes.append(("unpublished", _("published: false: imported as a draft")))
+    if document.date is None and source.kind == FILE:
+        document.notes.append(
+            ("undated", _("no date in its name or front matter: imported as a draft"))
+        )
+
+    # The new site's slug: the Jekyll slug, except for a file whose name says nothing (the
+    # seeds are called 000_1f4b98a203fd6adf.txt): its title says more.
+    base = document.jekyll_slug if (jekyll_named or data.get("slug")) else document.title
+    document.slug = ascii_slug(base) or ascii_slug(document.title) or "billet"
+
+    document.categories = list(source.dir_categories)
+    for key in terms(document.front, data, "category", "categories"):
+        if key not in document.categories:
+            document.categories.append(key)
+    document.tags = terms(document.front, data, "tag", "tags")
+
+    excerpt = data.get("excerpt")
+    document.excerpt = nfc(_as_text(excerpt)) if excerpt not in (None, "") else ""
+    separator = data.get("excerpt_separator")
+    document.excerpt_separator = site.excerpt_separator if separator is None else str(separator)
+
+    # Drafts were never on the old site: they had no address to keep.
+    if source.kind != DRAFT:
+        document.url = _post_url(document, extension)
+
+
+NEEDS_DATE = re.compile(r":(year|month|day|i_|short_|long_|y_day|week|w_|hour|minute|second)")
+
+
+def _post_url(document: Document, extension: str) -> str | None:
+    site, data = document.source.site, document.data
+    permalink = data.get("permalink")
+    template = _as_text(permalink) if permalink not in (None, "") else site.permalink
+    if document.date is None and NEEDS_DATE.search(template):
+        return None
+    placeholders: dict[str, str] = {}
+    if document.date is not None:
+        placeholders.update(date_placeholders(document.date.astimezone(site.timezone)))
+    basename = PurePosixPath(document.source.name).stem
+    relative = document.source.name.rsplit(".", 1)[0] if "." in document.source.name else ""
+    categories: list[str] = []
+    for category in document.categories:
+        lowered = category.lower()
+        if lowered not in categories:
+            categories.append(lowered)
+    placeholders.update(
+        {
+            "title": jekyll_slugify(document.jekyll_slug, pretty=True, cased=True),
+            "slug": jekyll_slugify(document.jekyll_slug),
+            "name": jekyll_slugify(basename),
+            "categories": "/".join(categories),
+            "path": "/" + relative,
+            "collection": "posts",
+            "output_ext": _output_extension(site, extension),
+        }
+    )
+    return fill_template(template, placeholders)
+
+
+def _output_extension(site: SiteConfig, extension: str) -> str:
+    if site.is_markdown(extension) or site.root is None:
+        return ".html"
+    return extension or ".html"
+
+
+def _read_page(document: Document) -> None:
+    source, data, site = document.source, document.data, document.source.site
+    name = PurePosixPath(source.rel)
+    extension = name.suffix
+    basename = name.stem
+    folder = name.parent.as_posix()
+    folder = "" if folder == "." else folder
+    document.title = _text(data.get("title")) or titleize(basename)
+    published = data.get("published", True)
+    document.published = published is not None and published is not False
+    output_ext = ".html" if site.is_markdown(extension) else extension.lower()
+    placeholders = {"path": folder, "basename": basename, "output_ext": output_ext}
+    permalink = data.get("permalink")
+    if permalink not in (None, ""):
+        template = _as_text(permalink)
+    elif output_ext not in HTML_EXTENSIONS:
+        template = "/:path/:basename:output_ext"
+    elif basename == "index":
+        template = "/:path/"
+    else:
+        template = "/:path/:basename" + _permalink_suffix(site.permalink_style)
+    document.url = fill_template(template, placeholders)
+
+    decoded = old_path(document.url)
+    last = decoded.rstrip("/").rsplit("/", 1)[-1]
+    last_stem = last.rsplit(".", 1)[0] if "." in last else last
+    layout = _text(data.get("layout")).lower()
+    redirect_to = data.get("redirect_to")
+    if redirect_to:
+        document.skip_reason = _("redirect page (redirect_to)")
+        document.old_target = _as_text(_flatten(redirect_to)[0])
+    elif output_ext not in HTML_EXTENSIONS or last.endswith(GENERATED_EXTENSIONS):
+        document.skip_reason = _("generated file (feed, JSON, robots): not a page")
+    elif basename == "404" or last_stem == "404":
+        document.skip_reason = _("error page: the new site has its own")
+    elif layout == "search" or basename in SEARCH_NAMES or last_stem in SEARCH_NAMES:
+        document.skip_reason = _("search page: its address now leads to the site's search")
+        document.old_target = "search"
+    elif basename == "index" and not folder:
+        document.skip_reason = _("home page: the new site has its own")
+    elif LISTING.search(document.body):
+        document.skip_reason = _("list of posts built by Liquid: its address now leads home")
+        document.old_target = "home"
+    slug_source = "" if decoded in ("", "/") else last_stem
+    if basename == "index" and decoded.endswith("/"):
+        slug_source = last or folder.rsplit("/", 1)[-1]
+    document.slug = ascii_slug(slug_source or basename) or "page"
+
+
+def _permalink_suffix(style: str) -> str:
+    """Jekyll's Utils.add_permalink_suffix, for pages."""
+    if style == "pretty":
+        return "/"
+    if style in ("date", "ordinal", "none", "weekdate"):
+        return ":output_ext"
+    if style.endswith("/"):
+        return "/"
+    if style.endswith(":output_ext"):
+        return ":output_ext"
+    return ""
+
+
+# --- Liquid --------------------------------------------------------------------------------
+
+TOKEN = re.compile(r"\{%(-?)(.*?)(-?)%\}|\{\{(-?)(.*?)(-?)\}\}", re.S)
+UNSUPPORTED = "unsupported"
+UNRESOLVED = "unresolved"
+UNCLOSED = "unclosed"
+
+
+def _end_tag(name: str) -> re.Pattern:
+    return re.compile(r"\{%(-?)\s*" + name + r"\s*(-?)%\}", re.S)
+
+
+END_RAW = _end_tag("endraw")
+END_COMMENT = _end_tag("endcomment")
+END_HIGHLIGHT = _end_tag("endhighlight")
+
+
+@dataclass
+class LiquidContext:
+    """What the Liquid in a body may refer to: the new site's address and its posts' URLs."""
+
+    site_url: str = ""
+    post_url: Callable[[str], str | None] = lambda name: None
+    link: Callable[[str], str | None] = lambda path: None
+
+
+@dataclass
+class LiquidResult:
+    text: str
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (kind, tag as written)
+
+
+def _code_fence(language: str, code: str, before: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    lead = (
+        "" if not before or before.endswith("\n\n") else ("\n" if before.endswith("\n") else "\n\n")
+    )
+    return f"{lead}{ticks}{language}\n{code}\n{ticks}\n"
+
+
+def _split_filters(expression: str) -> list[str]:
+    parts, current, quote_char = [], [], ""
+    for char in expression:
+        if quote_char:
+            current.append(char)
+            if char == quote_char:
+                quote_char = ""
+        elif char in "'\"":
+            quote_char = char
+            current.append(char)
+        elif char == "|":
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _atom(token: str, context: LiquidContext) -> str | None:
+    token = token.strip()
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
+        return token[1:-1]
+    if token == "site.baseurl":
+        return ""  # the new site is served at its root
+    if token == "site.url":
+        return context.site_url
+    return None
+
+
+def _evaluate(expression: str, context: LiquidContext) -> str | None:
+    """The outputs whose value is known: site.baseurl, site.url, and literal paths through
+    relative_url, absolute_url, prepend and append. Anything else is unknown (None)."""
+    parts = _split_filters(expression)
+    value = _atom(parts[0], context)
+    if value is None:
+        return None
+    for part in parts[1:]:
+        name, _colon, argument = part.partition(":")
+        name = name.strip()
+        if name in ("relative_url", "absolute_url"):
+            if not urlsplit(value).scheme:
+                value = value if value.startswith("/") else "/" + value
+                if name == "absolute_url":
+                    value = context.site_url + value
+        elif name in ("prepend", "append"):
+            extra = _atom(argument, context)
+            if extra is None:
+                return None
+            value = extra + value if name == "prepend" else value + extra
+        else:
+            return None
+    return value
+
+
+def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
+    """Resolve the Liquid a Jekyll post may hold; report and drop what cannot be resolved.
+
+    Output never shows a tag raw: `raw` blocks become their literal text, `highlight` a fenced
+    code block, `link` and `post_url` the new URL; `comment` disappears; any other tag or
+    output is reported and removed. Whitespace control (`{%-`, `-%}`) strips as Liquid does.
+    """
+    result = LiquidResult(text="")
+    out: list[str] = []
+    position = 0
+    strip_next = False
+
+    def emitted() -> str:
+        return "".join(out[-3:])
+
+    while True:
+        match = TOKEN.search(text, position)
+        chunk = text[position : match.start() if match else len(text)]
+        if strip_next:
+            chunk = chunk.lstrip()
+            strip_next = False
+        if match and "-" in (match.group(1) or "") + (match.group(4) or ""):
+            chunk = chunk.rstrip()
+        out.append(chunk)
+        if not match:
+            break
+        written = re.sub(r"\s+", " ", match.group(0))
+        if match.group(2) is None:  # {{ output }}
+            value = _evaluate(match.group(5), context)
+            if value is None:
+                result.problems.append((UNSUPPORTED, written))
+            else:
+                out.append(value)
+            strip_next = match.group(6) == "-"
+            position = match.end()
+            continue
+        words = match.group(2).split(None, 1)
+        name = words[0] if words else ""
+        arguments = " ".join(words[1].split()) if len(words) > 1 else ""
+        strip_after = match.group(3) == "-"
+        if name in ("raw", "comment", "highlight"):
+            end = {"raw": END_RAW, "comment": END_COMMENT, "highlight": END_HIGHLIGHT}[name]
+            closing = end.search(text, match.end())
+            if closing is None:
+                result.problems.append((UNCLOSED, written))
+                position = match.end()
+                strip_next = strip_after
+                continue
+            content = text[match.end() : closing.start()]
+            if name == "raw":
+                if strip_after:
+                    content = content.lstrip()
+                if closing.group(1) == "-":
+                    content = content.rstrip()
+                out.append(content)
+            elif name == "highlight":
+                inner_result = render_liquid(content, context)
+                result.problems.extend(inner_result.problems)
+                code = inner_result.text.strip("\r\n")
+                language = arguments.split()[0] if arguments else ""
+                out.append(_code_fence(language, code, emitted()))
+                # The fence ends its line; a newline right after the tag would double it.
+                if text[closing.end() : closing.end() + 1] == "\n":
+                    position = closing.end() + 1
+                    strip_next = closing.group(2) == "-"
+                    continue
+            position = closing.end()
+            strip_next = closing.group(2) == "-"
+            continue
+        if name in ("post_url", "link"):
+            target = arguments.strip("'\"")
+            url = context.post_url(target) if name == "post_url" else context.link(target)
+            if url is None:
+                result.problems.append((UNRESOLVED, written))
+            else:
+                out.append(url)
+        else:
+            result.problems.append((UNSUPPORTED, written))
+        strip_next = strip_after
+        position = match.end()
+    result.text = "".join(out)
+    return result
+
+
+# --- Local files ---------------------------------------------------------------------------
+
+MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^\s)<>]+)>?")
+MARKDOWN_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)>?", re.M)
+HTML_ATTRIBUTE = re.compile(r"""\b(src|href|poster|data-src)\s*=\s*(["'])(.*?)\2""", re.I | re.S)
+HTML_SRCSET = re.compile(r"""\bsrcset\s*=\s*(["'])(.*?)\1""", re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A URL inside a text, and where it is, to be rewritten in place."""
+
+    start: int
+    end: int
+    url: str
+    embedded: bool = False  # an src: a file whatever its extension
+
+
+def find_references(text: str) -> list[Reference]:
+    """Links and images in markdown and HTML, in order, never overlapping."""
+    found: list[Reference] = []
+    for match in MARKDOWN_TARGET.finditer(text):
+        found.append(Reference(match.start(1), match.end(1), match.group(1)))
+    for match in MARKDOWN_REFERENCE.finditer(text):
+        found.append(Reference(match.start(1), match.end(1), match.group(1)))
+    for match in HTML_ATTRIBUTE.finditer(text):
+        embedded = match.group(1).lower() != "href"
+        found.append(Reference(match.start(3), match.end(3), match.group(3).strip(), embedded))
+    for match in HTML_SRCSET.finditer(text):
+        offset = match.start(2)
+        for candidate in re.finditer(r"[^\s,][^\s]*", match.group(2)):
+            url = candidate.group(0).rstrip(",")
+            if re.fullmatch(r"\d+(\.\d+)?[wx]", url):
+                continue
+            start = offset + candidate.start()
+            found.append(Reference(start, start + len(url), url, True))
+    found.sort(key=lambda reference: reference.start)
+    unique: list[Reference] = []
+    for reference in found:
+        if unique and reference.start < unique[-1].end:
+            continue
+        unique.append(reference)
+    return unique
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file a post points at: where it is (None when missing), and where it goes."""
+
+    url: str  # as written
+    path: Path | None
+    name: str  # storage name, the same relative layout as in the site
+    old_path: str | None  # the address the old site served it at
+    suffix: str  # ?query and #fragment, kept when the link is rewritten
+
+
+def _existing(candidate: Path) -> Path | None:
+    for form in (str(candidate), unicodedata.normalize("NFD", str(candidate))):
+        path = Path(os.path.normpath(form))
+        if path.is_file():
+            return path
+    return None
+
+
+def locate_file(url: str, document: Document, *, embedded: bool = False) -> LocalFile | None:
+    """The local file a link or an src points at, or None when it is not a local file."""
+    site = document.source.site
+    split = urlsplit(url)
+    if (split.scheme or split.netloc) and (
+        split.scheme not in ("http", "https", "") or split.netloc.lower() not in site.local_hosts
+    ):
+        return None
+    if not split.path:
+        return None
+    extension = PurePosixPath(split.path).suffix.lower()
+    if extension not in FILE_EXTENSIONS and not (
+        embedded and extension not in PAGE_LIKE_EXTENSIONS
+    ):
+        return None
+    suffix = ("?" + split.query if split.query else "") + (
+        "#" + split.fragment if split.fragment else ""
+    )
+    written = nfc(unquote(split.path))
+    root = site.files_root
+    candidates: list[Path] = []
+    if written.startswith("/"):
+        relative = written
+        if site.baseurl and relative.startswith(site.baseurl + "/"):
+            relative = relative[len(site.baseurl) :]
+        if root is not None:
+            candidates.append(root / relative.lstrip("/"))
+    else:
+        candidates.append(document.source.path.parent / written)
+        if root is not None and document.url:
+            folder = old_path(document.url).rsplit("/", 1)[0]
+            candidates.append(root / folder.lstrip("/") / written)
+        if root is not None:
+            candidates.append(root / written)
+    found = next((path for path in map(_existing, candidates) if path), None)
+    target = found or (candidates[0] if candidates else None)
+    name, served = _storage_name(target, root, document) if target else (written.lstrip("/"), None)
+    return LocalFile(url=url, path=found, name=name, old_path=served, suffix=suffix)
+
+
+def _storage_name(path: Path, root: Path | None, document: Document) -> tuple[str, str | None]:
+    resolved = Path(os.path.normpath(path.absolute()))
+    if root is not None:
+        root = root.resolve()
+        if resolved.is_relative_to(root):
+            relative = nfc(resolved.relative_to(root).as_posix())
+            return relative, old_path(document.source.site.baseurl + "/" + relative)
+    folder = document.source.path.parent.resolve()
+    if resolved.is_relative_to(folder):
+        return nfc(resolved.relative_to(folder).as_posix()), None
+    return "imports/" + nfc(resolved.name), None
+
+
+def content_hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
