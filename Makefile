@@ -24,7 +24,7 @@ messages: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_posts $(SAMPLE)
+	$(PY) manage.py import_posts $(SAMPLE) --tag-dir tags --category-dir lubies
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
