@@ -174,11 +174,12 @@ class SiteConfig:
             scope_type = scope.get("type")
             if scope_type and str(scope_type) not in types:
                 continue
-            scope_path = str(scope.get("path") or "").strip("/")
+            # Jekyll's applies_path?: a glob, else a plain prefix of the relative path.
+            scope_path = str(scope.get("path") or "").lstrip("/")
             if scope_path and not (
-                rel == scope_path
-                or rel.startswith(scope_path + "/")
-                or fnmatch.fnmatch(rel, scope_path)
+                fnmatch.fnmatch(rel, scope_path)
+                if "*" in scope_path
+                else rel.startswith(scope_path)
             ):
                 continue
             values.update(entry["values"])
@@ -582,6 +583,8 @@ def split_front_matter(text: str) -> FrontMatter:
     yaml_text = match.group(1)
     try:
         data = yaml.load(yaml_text, Loader=YAML_LOADER)  # noqa: S506
+    except ValueError as error:  # PyYAML's timestamps: `date: 2017-13-01`
+        raise JekyllError(_("impossible date: %(date)s") % {"date": error}) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
