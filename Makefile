@@ -44,6 +44,10 @@ bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/scale.py
 	$(PY) bench/import_speed.py
+	$(PY) bench/contact_load.py
+	@if pg_isready -q -h 127.0.0.1 2>/dev/null; then \
+	  $(PY) bench/contact_load.py --database-url postgres://postgres@127.0.0.1:5432/carnet_bench; \
+	else echo "PostgreSQL is not running: contact benchmark on PostgreSQL skipped"; fi
 
 # The production configuration on this machine (docs/DEPLOY.md): DEBUG off, static files
 # collected and served by WhiteNoise, gunicorn with 2 workers on http://127.0.0.1:8001.
