@@ -47,7 +47,8 @@ bench: install
 	$(PY) bench/contact_load.py
 	@if pg_isready -q -h 127.0.0.1 2>/dev/null; then \
 	  $(PY) bench/contact_load.py --database-url postgres://postgres@127.0.0.1:5432/carnet_bench; \
-	else echo "PostgreSQL is not running: contact benchmark on PostgreSQL skipped"; fi
+	  $(PY) bench/shared_servers.py; \
+	else echo "PostgreSQL is not running: PostgreSQL benchmarks skipped"; fi
 
 # The production configuration on this machine (docs/DEPLOY.md): DEBUG off, static files
 # collected and served by WhiteNoise, gunicorn with 2 workers on http://127.0.0.1:8001.

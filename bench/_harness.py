@@ -15,6 +15,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -128,3 +129,23 @@ def wrk(url: str, seconds: int = 5, connections: int = 8) -> dict[str, float]:
         "bad": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(0) if errors else "",
     }
+
+
+@contextmanager
+def postgres_database(url: str):
+    """Create the database named in url for the run, drop it afterwards."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
+        sys.exit(f"refusing to create and drop {name!r}: use a scratch name such as carnet_bench")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

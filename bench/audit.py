@@ -45,6 +45,11 @@ CHROME_FLAGS = (
 # page that hangs fails fast instead of eating the audit's four minutes.
 MAX_WAIT_FOR_LOAD_MS = 20_000
 LIGHTHOUSE_TIMEOUT = 120
+# Lighthouse's performance score moves with the machine's load (a busy 2-core CI box adds
+# hundreds of ms of unattributable main-thread work). A page missing the goal is run this many
+# times in all and judged on its median run, as Lighthouse's documentation advises; pages that
+# pass at once are run once, which keeps the audit near a minute and a half.
+RUNS_ON_SLOW_PAGE = 3
 
 # Issue 9's goals.
 ECOINDEX_MIN = 80
@@ -334,6 +339,16 @@ def load_sample(env: dict[str, str], workdir: Path) -> str:
     )
 
 
+def performance_of(report: dict) -> float:
+    return ((report.get("categories", {}).get("performance") or {}).get("score")) or 0.0
+
+
+def median_run(reports: list[dict]) -> dict:
+    """The run with the median performance score (the lower middle for an even count)."""
+    ranked = sorted(reports, key=performance_of)
+    return ranked[(len(ranked) - 1) // 2]
+
+
 def run_lighthouse(url: str, output: Path, chrome_path: str) -> dict:
     command = [
         str(LIGHTHOUSE),
@@ -385,10 +400,20 @@ def main() -> int:
         with gunicorn(env, workers=2) as base:
             for name, path in paths.items():
                 output = args.reports / f"{name.replace(' ', '-')}.json"
-                output.unlink(missing_ok=True)
-                lighthouse = run_lighthouse(base + path, output, args.chrome)
+                runs = []
+                while len(runs) < RUNS_ON_SLOW_PAGE:
+                    output.unlink(missing_ok=True)
+                    runs.append(run_lighthouse(base + path, output, args.chrome))
+                    if _score(performance_of(runs[0])) >= PERFORMANCE_MIN:
+                        break
+                lighthouse = median_run(runs)
+                output.write_text(json.dumps(lighthouse))
                 results.append(summarize(name, lighthouse, urlsplit(base).netloc))
-                print(f"  {name}: audited ({time.monotonic() - started:.0f} s)", flush=True)
+                figures = ", ".join(str(_score(performance_of(run))) for run in runs)
+                print(
+                    f"  {name}: performance {figures} ({time.monotonic() - started:.0f} s)",
+                    flush=True,
+                )
 
     print(f"\nLighthouse {lighthouse.get('lighthouseVersion', '?')}, mobile profile; ", end="")
     print(f"reports in {args.reports}; {time.monotonic() - started:.0f} s in all.\n")

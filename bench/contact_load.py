@@ -18,11 +18,10 @@ import statistics
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
-from _harness import gunicorn, manage, scratch_dir, scratch_env
+from _harness import gunicorn, manage, postgres_database, scratch_dir, scratch_env
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -31,26 +30,6 @@ COUNT_SCRIPT = (
     "print(M.objects.count(), M.objects.filter(notification_status='sent').count(), "
     "M.objects.values('message').distinct().count())"
 )
-
-
-@contextmanager
-def postgres_database(url: str):
-    """Create the database named in url for the run, drop it afterwards."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or "bench" not in name:
-        sys.exit(f"refusing to create and drop {name!r}: use a scratch name such as carnet_bench")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield url
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def open_form(host: str, port: int) -> tuple[str, str, str]:
