@@ -1,0 +1,590 @@
+"""`import_posts` and blog/importer.py: what lands in the database, re-runs, failures, files."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError
+from django.utils import timezone
+from taggit.models import Tag
+
+from blog import importer
+from blog.importer import import_site
+from blog.models import Category, OldURL, Page, Post
+
+TESTS = Path(__file__).resolve().parent
+SITE = TESTS / "jekyll_site"
+
+pytestmark = pytest.mark.django_db
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def statuses(report, status, kind=None) -> set[str]:
+    return set(report.paths(status, kind))
+
+
+@pytest.fixture
+def site_copy(tmp_path) -> Path:
+    """tests/jekyll_site in a writable place, for tests that change it."""
+    root = tmp_path / "site"
+    shutil.copytree(SITE, root)
+    return root
+
+
+# --- Acceptance: the two seeds -------------------------------------------------------------
+
+
+def test_seeds_come_in_as_undated_drafts_with_category_tags_and_excerpt(shared_dir):
+    seeds = sorted(str(path) for path in (shared_dir / "seeds").glob("*.txt"))
+    assert len(seeds) == 2
+    dry = import_site(seeds, dry_run=True)
+    assert {(note.path, note.code) for note in dry.notes} == {(seed, "undated") for seed in seeds}
+    undated = dry.notes[0].message
+    out = io.StringIO()
+    call_command("import_posts", *seeds, stdout=out)
+    # The report says why they are drafts, for each of them.
+    for seed in seeds:
+        assert f"{seed}" in out.getvalue()
+    assert out.getvalue().count(undated) == 2
+
+    posts = {Path(post.source_path).name: post for post in Post.objects.all()}
+    assert set(posts) == {"000_1f4b98a203fd6adf.txt", "004_549576643b165482.txt"}
+    for post in posts.values():
+        assert post.status == Post.Status.DRAFT
+        assert post.published_at is None
+        assert [category.slug for category in post.categories.all()] == ["good_job"]
+        assert Path(post.source_path).is_absolute()
+        assert post.old_permalink == ""  # never dated, never on the old site under a date
+        assert post.hard_wrap is True  # lone files follow MARKDOWN_HARD_WRAP
+    first, second = posts["000_1f4b98a203fd6adf.txt"], posts["004_549576643b165482.txt"]
+    assert sorted(first.tags.names()) == ["et moi"]
+    assert sorted(second.tags.names()) == ["ess", "et moi"]
+    assert first.slug == "a-mon-compte-2-mois"
+    assert second.title == "Sauter à pieds joints dans le bain nouveau de 2017"
+    # The excerpt ends at <!--more-->.
+    assert second.has_more
+    assert "Parce que 2016" in second.excerpt_html
+    assert "En résumé" not in second.excerpt_html
+    assert "En résumé" in second.body_html
+
+
+def test_second_seed_renders_its_list_break_and_typography(shared_dir):
+    seed = shared_dir / "seeds" / "004_549576643b165482.txt"
+    import_site([seed])
+    html = Post.objects.get().body_html
+    summary = html.split("En résumé", 1)[1].split("<h2", 1)[0]
+    assert summary.count("<li>") == 3
+    assert "<br" in html
+    assert "qu’il" in html  # typographic apostrophe
+    assert "\u00a0:" in html  # no-break space before a colon
+
+
+# --- Acceptance: Jekyll's own test corpus --------------------------------------------------
+
+# Every post Jekyll 4.3 publishes from the corpus (checked with `jekyll` itself in
+# test_jekyll.py), with the awkward case each one carries.
+CORPUS_PUBLISHED = {
+    "_posts/2008-02-02-published.markdown": "category publish_test",
+    "_posts/2008-10-18-foo-bar.markdown": "{{ page.title }} removed and reported",
+    "_posts/2008-11-21-complex.markdown": "page.url, page.date, page.id removed",
+    "_posts/2008-12-03-permalinked-post.markdown": "permalink without leading slash",
+    "_posts/2008-12-13-include.markdown": "{% include %} removed and reported",
+    "_posts/2009-01-27-array-categories.markdown": "categories as a list",
+    "_posts/2009-01-27-categories.markdown": "categories as a string, split",
+    "_posts/2009-01-27-category.markdown": "singular category",
+    "_posts/2009-01-27-empty-categories.markdown": "categories: null",
+    "_posts/2009-01-27-empty-category.markdown": "category: null",
+    "_posts/2009-01-27-no-category.markdown": "no category at all",
+    "_posts/2009-03-12-hash-#1.markdown": "# in the file name; title cut by a YAML comment",
+    "_posts/2009-05-18-empty-tag.markdown": "tag: null",
+    "_posts/2009-05-18-empty-tags.markdown": "tags: null",
+    "_posts/2009-05-18-tag.markdown": "singular tag",
+    "_posts/2009-05-18-tags.markdown": "tags as a list",
+    "_posts/2009-06-22-empty-yaml.markdown": "empty front matter, title from the slug",
+    "_posts/2009-06-22-no-yaml.markdown": "no front matter: still a post in Jekyll",
+    "_posts/2010-01-08-triple-dash.markdown": "--- inside the title",
+    "_posts/2010-01-09-date-override.markdown": "front matter date wins over the name",
+    "_posts/2010-01-09-time-override.markdown": "date and time, unquoted: UTC",
+    "_posts/2010-01-09-timezone-override.markdown": "date with +00:00",
+    "_posts/2010-01-16-override-data.markdown": "tags: A string → two tags",
+    "_posts/2011-04-12-md-extension.md": ".md extension",
+    "_posts/2013-01-02-post-excerpt.markdown": "layout: ~",
+    "_posts/2013-01-12-nil-layout.markdown": "layout: nil",
+    "_posts/2013-01-12-no-layout.markdown": "no layout",
+    "_posts/2013-04-11-custom-excerpt.markdown": "excerpt: key",
+    "_posts/2013-05-10-number-category.markdown": "category: 2013, a number",
+    "_posts/2013-07-22-post-excerpt-with-layout.markdown": "four categories, mixed case",
+    "_posts/2013-12-17-include-variable-filters.markdown": "includes with filters",
+    "_posts/2014-01-06-permalink-traversal.md": "../ in the permalink",
+    "_posts/2014-03-03-yaml-with-dots.md": "front matter closed by ...",
+    "_posts/2014-03-22-escape-+ %20[].markdown": "+, space, % and [] in the name",
+    "_posts/2014-07-05-another-mixed-case-category.markdown": "Mixedcase",
+    "_posts/2014-07-05-mixed-case-category.markdown": "MixedCase, same category",
+    "_posts/2014-09-02-relative-includes.markdown": "include_relative removed",
+    "_posts/2015-01-08-post-excerpt-separator.markdown": "per-post excerpt_separator",
+    "_posts/2015-02-20-extensionless-permalink.markdown": "permalink /:title",
+    "_posts/2015-12-27-extra-spaces.markdown": "spaces after ---",
+    "_posts/2016-08-16-indented-link-references.markdown": "indented link references",
+    "_posts/2016-11-26-special-chars-(+).markdown": "( + ) in the name",
+    "_posts/2017-2-5-i-dont-like-zeroes.md": "2017-2-5: no zeroes in the date",
+    "_posts/2018-01-28-closed-liquid-block-excerpt.markdown": "multi-line highlight and raw",
+    "_posts/2018-01-28-open-liquid-block-excerpt.markdown": "highlight with a blank line",
+    "_posts/2018-05-15-closed-liquid-block-excerpt-whitespace-control.md": "{%- -%}",
+    "_posts/2018-05-15-excerpt-whitespace-control-variable.md": "{{- -}}",
+    "_posts/2018-05-15-open-liquid-block-excerpt-whitespace-control.md": "{%- for -%}",
+    "_posts/2018-10-12-trailing-dots...markdown": "dots before the extension",
+    "_posts/2018-11-15-excerpt-liquid-block.md": "every kind of Liquid block",
+    "_posts/es/2008-11-21-nested.markdown": "nested under _posts: no category",
+    "category/_posts/2008-09-23-categories.markdown": "category folder",
+    "z_category/_posts/2008-09-23-categories.markdown": "category folder, same slug",
+    "foo/_posts/bar/2008-12-12-topical-post.markdown": "category folder, nested file",
+    "win/_posts/2009-05-24-yaml-linebreak.markdown": "CRLF line endings",
+}
+# `published: false`: Jekyll leaves it out; the importer keeps it, as a draft.
+CORPUS_DRAFTS = {"_posts/2008-02-02-not-published.markdown"}
+# Not posts for Jekyll (no date in the name): named in the report with the reason.
+CORPUS_SKIPPED = {
+    "_posts/2013-03-19-not-a-post/dubious.markdown",
+    "_posts/include_relative/params.html",
+    "_posts/include_relative/rel_include.html",
+}
+
+
+def test_corpus_imports_every_post_jekyll_publishes(shared_dir, django_assert_max_num_queries):
+    corpus = shared_dir / "corpus" / "jekyll-test-source"
+    out = io.StringIO()
+    call_command("import_posts", str(corpus), stdout=out)  # no CommandError: nothing failed
+
+    published = set(Post.objects.published().values_list("source_path", flat=True))
+    assert published == set(CORPUS_PUBLISHED)
+    drafts = set(Post.objects.drafts().values_list("source_path", flat=True))
+    assert drafts == CORPUS_DRAFTS
+    text = out.getvalue()
+    for path in CORPUS_SKIPPED:
+        assert path in text
+    report = import_site([corpus], dry_run=True)
+    assert statuses(report, importer.SKIPPED) == CORPUS_SKIPPED
+    assert all(outcome.reason for outcome in report.outcomes if outcome.status == "skipped")
+    assert report.failed == []
+
+    # The second run reports everything unchanged, in a handful of queries.
+    with django_assert_max_num_queries(12):
+        again = import_site([corpus])
+    assert statuses(again, importer.UNCHANGED) == set(CORPUS_PUBLISHED) | CORPUS_DRAFTS
+    assert again.count(importer.CREATED) == again.count(importer.UPDATED) == 0
+    assert Post.objects.count() == len(CORPUS_PUBLISHED) + len(CORPUS_DRAFTS)
+
+
+def test_corpus_awkward_posts_land_right(shared_dir):
+    import_site([shared_dir / "corpus" / "jekyll-test-source"])
+    by_path = {post.source_path: post for post in Post.objects.all()}
+
+    zeroes = by_path["_posts/2017-2-5-i-dont-like-zeroes.md"]
+    assert timezone.localtime(zeroes.published_at).date().isoformat() == "2017-02-05"
+    assert zeroes.title == "I Dont Like Zeroes"
+
+    crlf = by_path["win/_posts/2009-05-24-yaml-linebreak.markdown"]
+    assert crlf.title == "Test title" and "\r" not in crlf.body
+    assert list(crlf.tags.names()) == ["Ruby"]
+    assert [c.slug for c in crlf.categories.all()] == ["win"]
+
+    timed = by_path["_posts/2010-01-09-timezone-override.markdown"]
+    assert timed.published_at == datetime(2010, 1, 10, 13, 7, 9, tzinfo=UTC)
+
+    layered = by_path["_posts/2013-07-22-post-excerpt-with-layout.markdown"]
+    assert sorted(c.slug for c in layered.categories.all()) == [
+        "bar",
+        "baz",
+        "mixedcase",
+        "z_category",
+    ]
+    assert sorted(layered.tags.names()) == ["first", "jekyllrb.com", "second", "third"]
+    mixed = Category.objects.get(slug="mixedcase")
+    assert mixed.posts.count() == 3  # MixedCase and Mixedcase are one category
+
+    assert by_path["_posts/2013-04-11-custom-excerpt.markdown"].excerpt == (
+        "I can set a custom excerpt"
+    )
+    separator = by_path["_posts/2015-01-08-post-excerpt-separator.markdown"]
+    assert separator.excerpt_separator == "\n---\n"
+
+    # Three posts are called "categories": the slug is de-duplicated, in path order.
+    assert {
+        by_path["_posts/2009-01-27-categories.markdown"].slug,
+        by_path["category/_posts/2008-09-23-categories.markdown"].slug,
+        by_path["z_category/_posts/2008-09-23-categories.markdown"].slug,
+    } == {"categories", "categories-2", "categories-3"}
+
+    for post in by_path.values():
+        assert "{%" not in post.body_html and "{{" not in post.body_html, post.source_path
+
+    traversal = by_path["_posts/2014-01-06-permalink-traversal.md"]
+    assert traversal.old_permalink.endswith("/%2e%2e/%2e%2e/%2e%2e/baddie.html")
+    assert OldURL.objects.get(path="/baddie.html").post == traversal
+
+
+# --- The test site: fields, files, pages ---------------------------------------------------
+
+
+def test_site_import_fields(settings):
+    settings.SITE_URL = "https://nouveau.example"
+    report = import_site([SITE], tag_dir="tags", category_dir="categorie")
+    solo = Post.objects.get(source_path="_posts/2017-01-03-solo.md")
+    assert solo.title == "Seule, mais pas isolée"
+    assert solo.published_at == datetime(2017, 1, 3, 8, 12, tzinfo=UTC)
+    assert solo.status == Post.Status.PUBLISHED and solo.is_published()
+    assert solo.description == "Le jour où je me lance à mon compte."
+    assert solo.hard_wrap is True  # kramdown.hard_wrap in _config.yml
+    assert solo.excerpt_separator == "<!--more-->"
+    assert solo.old_permalink == "https://ancien.example/good_job/2017/01/03/solo.html"
+    assert solo.front_matter == {
+        "redirect_from": ["/solo/", "/good_job/2017/01/03/en-solo.html"],
+    }
+    good_job = Category.objects.get(slug="good_job")
+    assert (good_job.name, good_job.description) == (
+        "Bon boulot",
+        "Le travail, les projets, les clients.",
+    )
+
+    civic = Post.objects.get(source_path="_posts/2019-06-27-civic-tech.md")
+    assert sorted(civic.tags.names()) == sorted(
+        ["civic tech", "données", "ui/ux", "on", "2017", "écoconception"]
+    )
+    assert Tag.objects.get(name="données").slug == "donnees"
+    assert [category.slug for category in civic.categories.all()] == ["donnees"]
+    assert Category.objects.get(slug="donnees").name == "Données"
+    assert civic.updated_at == datetime(2019, 6, 30, 22, 0, tzinfo=UTC)
+    assert civic.excerpt_separator == "<!--suite-->"
+    assert civic.front_matter == {"lang": "fr", "image": "/img/posts/2019/01/tableau-blanc.jpg"}
+    # Liquid resolved to the new addresses; code and raw text kept; unknown tags gone.
+    assert "[mon lancement](/2017/01/03/solo/)" in civic.body
+    assert "[voici le lien](/2017/01/03/solo/)" in civic.body
+    assert '```python\nprint("{{ pas du Liquid }}")\n```' in civic.body
+    assert "`{{ page.title }}`" in civic.body
+    assert "{% include" not in civic.body
+    assert "[l'accueil](https://nouveau.example/)" in civic.body
+    notes = {(note.path, note.code) for note in report.notes}
+    assert ("_posts/2019-06-27-civic-tech.md", "liquid") in notes
+
+    jardin = Post.objects.get(source_path="lubies/_posts/2018-05-01-jardin.md")
+    assert [c.slug for c in jardin.categories.order_by("slug")] == ["bricoles", "lubies"]
+    assert Category.objects.get(slug="lubies").name == "Lubies"
+    assert jardin.published_at == datetime(2018, 4, 30, 22, 0, tzinfo=UTC)
+
+    windows = Post.objects.get(source_path="_posts/2015-12-24-windows.md")
+    assert windows.title == "Écrit sous Windows" and windows.body == "Une ligne\net la suivante.\n"
+
+    unpublished = Post.objects.get(source_path="_posts/2016-04-09-brouillon-date.md")
+    assert unpublished.status == Post.Status.DRAFT
+    assert unpublished.published_at == datetime(2016, 4, 9, 13, 35, 44, tzinfo=UTC)
+
+    scheduled = Post.objects.get(source_path="_posts/2099-12-31-plus-tard.md")
+    now = timezone.now()
+    assert scheduled.is_scheduled(now) and not scheduled.is_published(now)
+    assert scheduled not in Post.objects.published(now)
+
+    draft = Post.objects.get(source_path="_drafts/un-brouillon.md")
+    assert draft.status == Post.Status.DRAFT and draft.published_at is None
+    assert draft.old_permalink == ""
+
+
+def test_site_import_reports_each_file_left_out_and_exits_non_zero():
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_posts", str(SITE), stdout=out)
+    report = import_site([SITE], dry_run=True)
+    failed = {outcome.path: outcome.reason for outcome in report.failed}
+    assert set(failed) == {
+        "_posts/2018-03-02-mauvais-yaml.md",
+        "_posts/2018-13-45-date-impossible.md",
+    }
+    assert "3" in failed["_posts/2018-03-02-mauvais-yaml.md"]  # the line
+    assert "2018-13-45" in failed["_posts/2018-13-45-date-impossible.md"]
+    skipped = {
+        outcome.path: outcome.reason for outcome in report.outcomes if outcome.status == "skipped"
+    }
+    assert set(skipped) == {
+        "_posts/notes.md",
+        "index.html",
+        "404.md",
+        "feed.xml",
+        "_pages/recherche.html",
+        "archives.html",
+    }
+    text = out.getvalue()
+    for path in [*failed, *skipped]:
+        assert path in text
+    # The others were imported all the same.
+    assert Post.objects.filter(source_path="_posts/2017-01-03-solo.md").exists()
+
+
+def test_bad_encoding_fails_alone(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-latin.md", "---\ntitle: Été\n---\n".encode("latin-1"))
+    write(root / "_posts" / "2017-01-04-utf.md", "---\ntitle: Été\n---\n")
+    report = import_site([root])
+    assert [outcome.path for outcome in report.failed] == ["_posts/2017-01-03-latin.md"]
+    assert "UTF-8" in report.failed[0].reason
+    assert Post.objects.get().title == "Été"
+
+
+def test_pages_are_imported_with_their_old_addresses():
+    import_site([SITE], tag_dir="tags", category_dir="categorie")
+    pages = {page.source_path: page for page in Page.objects.all()}
+    assert set(pages) == {"_pages/c-est-quoi-don.md", "a-propos.md"}
+    about = pages["_pages/c-est-quoi-don.md"]
+    assert (about.slug, about.title, about.is_published) == (
+        "c-est-quoi-don",
+        "C'est quoi, don ?",
+        True,
+    )
+    assert about.hard_wrap is True
+    assert "/media/img/posts/2019/01/tableau-blanc.jpg" in about.body
+    assert set(about.old_urls.values_list("path", flat=True)) == {
+        "/c-est-quoi-don",
+        "/c-est-quoi-don.html",
+        "/about/",
+    }
+    root_page = pages["a-propos.md"]
+    assert root_page.slug == "a-propos"
+    assert set(root_page.old_urls.values_list("path", flat=True)) == {"/a-propos.html", "/a-propos"}
+    assert OldURL.objects.get(path="/recherche/").target == "/search/"
+    assert OldURL.objects.get(path="/archives-du-blog/").target == "/"
+
+
+def test_pages_update_in_place(site_copy):
+    import_site([site_copy])
+    page = Page.objects.get(source_path="a-propos.md")
+    path = site_copy / "a-propos.md"
+    path.write_text(path.read_text().replace("Une page", "Une page revue"), encoding="utf-8")
+    report = import_site([site_copy])
+    assert statuses(report, importer.UPDATED, "page") == {"a-propos.md"}
+    page.refresh_from_db()
+    assert "Une page revue" in page.body
+    assert Page.objects.count() == 2
+
+
+# --- Files ---------------------------------------------------------------------------------
+
+
+def test_local_files_are_copied_and_links_rewritten():
+    report = import_site([SITE])
+    solo = Post.objects.get(source_path="_posts/2017-01-03-solo.md")
+    assert "![Le tableau blanc du premier jour](/media/img/posts/2019/01/tableau-blanc.jpg)" in (
+        solo.body
+    )
+    assert "[le guide](/media/assets/docs/guide.pdf)" in solo.body
+    assert default_storage.exists("img/posts/2019/01/tableau-blanc.jpg")
+    assert default_storage.exists("assets/docs/guide.pdf")
+    with default_storage.open("img/posts/2019/01/tableau-blanc.jpg", "rb") as copied:
+        assert copied.read() == (SITE / "img/posts/2019/01/tableau-blanc.jpg").read_bytes()
+    civic = Post.objects.get(source_path="_posts/2019-06-27-civic-tech.md")
+    assert '<img src="/media/img/posts/2019/01/tableau-blanc.jpg"' in civic.body
+    # The missing image is named with the post that uses it; the post is imported anyway.
+    assert any(
+        note.path == "_posts/2019-06-27-civic-tech.md"
+        and note.code == "missing-file"
+        and "/img/absente.png" in note.message
+        for note in report.notes
+    )
+    assert "![Une image perdue](/img/absente.png)" in civic.body
+    assert OldURL.objects.get(path="/img/posts/2019/01/tableau-blanc.jpg").target == (
+        "/media/img/posts/2019/01/tableau-blanc.jpg"
+    )
+    assert (
+        OldURL.objects.get(path="/assets/docs/guide.pdf").target == "/media/assets/docs/guide.pdf"
+    )
+
+
+def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
+    root = tmp_path / "site"
+    write(root / "img" / "cover.png", b"png")
+    write(root / "_posts" / "2017-01-03-a.md", "---\nimage: /img/cover.png\n---\nSans image.")
+    import_site([root])
+    assert default_storage.exists("img/cover.png")
+    assert Post.objects.get().front_matter == {"image": "/img/cover.png"}
+    assert OldURL.objects.get(path="/img/cover.png").target == "/media/img/cover.png"
+
+
+def test_a_file_missing_then_added_updates_the_post(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "![x](/img/later.png)")
+    first = import_site([root])
+    assert [note.code for note in first.notes] == ["missing-file"]
+    write(root / "img" / "later.png", b"png")
+    second = import_site([root])
+    assert statuses(second, importer.UPDATED) == {"_posts/2017-01-03-a.md"}
+    assert "/media/img/later.png" in Post.objects.get().body
+
+
+# --- Re-runs, dry run, options -------------------------------------------------------------
+
+
+def test_rerun_updates_in_place_and_never_duplicates(site_copy):
+    import_site([site_copy])
+    post = Post.objects.get(source_path="_posts/2017-01-03-solo.md")
+    count = Post.objects.count()
+    path = site_copy / "_posts" / "2017-01-03-solo.md"
+    path.write_text(path.read_text().replace("ess, et moi", "ess, et moi, nouveau"))
+    report = import_site([site_copy])
+    assert statuses(report, importer.UPDATED) == {"_posts/2017-01-03-solo.md"}
+    assert report.count(importer.CREATED) == 0
+    assert Post.objects.count() == count
+    post.refresh_from_db()
+    assert post.slug == "solo" and sorted(post.tags.names()) == ["ess", "et moi", "nouveau"]
+    # Importing the _posts folder alone keys the files the same way.
+    again = import_site([site_copy / "_posts"])
+    assert again.count(importer.CREATED) == 0
+    assert Post.objects.count() == count
+
+
+def test_unchanged_rerun_is_cheap(django_assert_max_num_queries):
+    import_site([SITE])
+    with django_assert_max_num_queries(12):
+        report = import_site([SITE])
+    assert report.count(importer.CREATED) == report.count(importer.UPDATED) == 0
+    assert report.count(importer.UNCHANGED) == 9  # 6 posts, 1 draft, 2 pages
+
+
+def test_dry_run_writes_nothing_and_reports_the_same(tmp_path):
+    dry = import_site([SITE], dry_run=True)
+    assert Post.objects.count() == Page.objects.count() == OldURL.objects.count() == 0
+    assert Category.objects.count() == Tag.objects.count() == 0
+    assert not default_storage.exists("img/posts/2019/01/tableau-blanc.jpg")
+    real = import_site([SITE])
+    assert [(o.path, o.status) for o in dry.outcomes] == [(o.path, o.status) for o in real.outcomes]
+    assert dry.lines()[-1] != real.lines()[-1]  # the dry run says nothing was written
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_posts", str(SITE), "--dry-run", stdout=out)
+
+
+def test_tag_and_category_dir_options(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "---\ncategory: Vie Numérique\ntags: [ess]\n---\n")
+    call_command(
+        "import_posts",
+        str(root),
+        "--tag-dir",
+        "etiquettes",
+        "--category-dir",
+        "rubriques",
+        stdout=io.StringIO(),
+    )
+    assert OldURL.objects.get(path="/etiquettes/ess/").target == "/tags/ess/"
+    assert OldURL.objects.get(path="/rubriques/Vie Numérique/").target == (
+        "/categories/vie-numerique/"
+    )
+    assert OldURL.objects.filter(path="/rubriques/vie-numérique/").exists()
+
+
+def test_defaults_follow_jekyll_archives_and_only_published_terms_get_pages(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "jekyll-archives:\n  permalinks:\n    tag: /tags/:name/\n")
+    write(
+        root / "_posts" / "2017-01-03-a.md", "---\ncategory: bricoles\ntags: [side project]\n---\n"
+    )
+    write(root / "_posts" / "2017-01-04-b.md", "---\npublished: false\ntags: [démocratie]\n---\n")
+    import_site([root])
+    assert OldURL.objects.get(path="/tags/side project/").target == "/tags/side-project/"
+    assert OldURL.objects.get(path="/category/bricoles/").target == "/categories/bricoles/"
+    assert not OldURL.objects.filter(path__contains="mocratie").exists()
+
+
+def test_each_post_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "---\ntags: [x]\nredirect_from: /a/\n---\nA")
+    write(root / "_posts" / "2017-01-04-b.md", "---\ntags: [boom]\nredirect_from: /b/\n---\nB")
+    original = importer._Import._keep_old_paths
+
+    def failing(self, paths, planned, **owner):
+        if planned.key.endswith("-b.md"):
+            raise DatabaseError("disk full")
+        return original(self, paths, planned, **owner)
+
+    monkeypatch.setattr(importer._Import, "_keep_old_paths", failing)
+    report = import_site([root])
+    assert [(o.path, o.reason) for o in report.failed] == [("_posts/2017-01-04-b.md", "disk full")]
+    assert list(Post.objects.values_list("source_path", flat=True)) == ["_posts/2017-01-03-a.md"]
+    assert not OldURL.objects.filter(path="/b/").exists()
+    assert OldURL.objects.filter(path="/a/").exists()
+
+
+def test_slug_changes_on_the_new_site_do_not_break_reruns(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "A")
+    write(root / "_posts" / "2018-01-03-a.md", "A bis")
+    import_site([root])
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["a", "a-2"]
+    (root / "_posts" / "2018-01-03-a.md").write_text("A ter")
+    import_site([root])
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["a", "a-2"]
+
+
+def test_lone_dated_file_uses_settings_for_its_old_permalink(tmp_path, settings):
+    settings.SITE_URL = "https://nouveau.example"
+    path = write(tmp_path / "2017-01-03-seul.md", "---\ncategory: ess\n---\nSeul.")
+    import_site([path])
+    post = Post.objects.get()
+    assert post.source_path == str(path.resolve())
+    assert post.old_permalink == "https://nouveau.example/ess/2017/01/03/seul.html"
+    assert post.is_published()
+
+
+def test_progress_only_on_a_terminal(tmp_path):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "A")
+    write(root / "_posts" / "2017-01-04-b.md", "B")
+    plain = io.StringIO()
+    import_site([root], stdout=plain)
+    assert plain.getvalue() == ""
+    Post.objects.all().delete()
+    terminal = Terminal()
+    import_site([root], stdout=terminal)
+    assert "\r" in terminal.getvalue() and "2/2" in terminal.getvalue()
+
+
+def test_summary_lists_every_count():
+    report = import_site([SITE], dry_run=True)
+    summary = report.lines()[-4:]
+    assert all(str(report.count(status)) in summary[2] for status in importer.STATUSES)
+    assert len([line for line in report.lines() if line.startswith("[")]) >= len(report.failed)
+
+
+def test_unchanged_posts_keep_edits_made_since_the_last_run(tmp_path):
+    """The hash is of the file: an unchanged file does not overwrite what the author edited."""
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "A")
+    import_site([root])
+    Post.objects.update(title="Titre revu")
+    import_site([root])
+    assert Post.objects.get().title == "Titre revu"
+
+
+def test_scheduled_posts_stay_scheduled(tmp_path):
+    root = tmp_path / "site"
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    write(root / "_posts" / f"{tomorrow:%Y-%m-%d}-demain.md", "Demain.")
+    import_site([root])
+    post = Post.objects.get()
+    assert post.status == Post.Status.PUBLISHED
+    assert not Post.objects.published().exists()
+    assert post in Post.objects.published(now=timezone.now() + timedelta(days=2))
