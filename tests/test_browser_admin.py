@@ -71,7 +71,7 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(page.screenshot_dir / f"admin-{name}.png"), full_page=True)
 
 
-def test_write_upload_preview_schedule_publish_and_read(browser_page, tmp_path, db):
+def test_write_upload_preview_schedule_publish_and_read(browser_page, live_server, tmp_path, db):
     page = browser_page
     expect = pytest.importorskip("playwright.sync_api").expect
     # Script errors and CSP refusals show up on the console: the desk must have none.
@@ -158,6 +158,10 @@ def test_write_upload_preview_schedule_publish_and_read(browser_page, tmp_path, 
 
     page.goto("/")
     assert TITLE not in page.content()
+    # A reader (no session) sees the cached home page; publishing must not leave it stale.
+    reader = page.context.browser.new_page(base_url=live_server.url)
+    reader.goto("/")
+    assert TITLE not in reader.content()
     page.goto("/admin/")
     assert "1 billet programmé" in page.inner_text("#carnet-desk")
     assert "1 brouillon" in page.inner_text("#carnet-desk")
@@ -175,6 +179,8 @@ def test_write_upload_preview_schedule_publish_and_read(browser_page, tmp_path, 
     page.goto("/admin/blog/post/")
     shot(page, "list")
 
+    reader.goto("/")
+    assert reader.locator("article", has_text=TITLE).count() == 1
     page.goto("/")
     article = page.locator("article", has_text=TITLE)
     assert article.count() == 1
