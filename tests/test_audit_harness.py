@@ -258,3 +258,83 @@ def test_sample_paths_pick_the_newest_post_the_busiest_tag_and_a_common_word(mak
 def test_sample_paths_refuse_an_empty_site(db):
     with pytest.raises(LookupError):
         audit.sample_paths()
+
+
+def test_median_run_judges_a_slow_page_on_its_middle_run():
+    runs = []
+    for score in (0.93, 1.0, 0.97):
+        run = load("carnet-home")
+        run["categories"]["performance"]["score"] = score
+        runs.append(run)
+
+    assert audit.performance_of(audit.median_run(runs)) == 0.97
+    assert audit.performance_of(audit.median_run(runs[:1])) == 0.93
+    # An even count takes the lower middle: doubt counts against the page.
+    assert audit.performance_of(audit.median_run(runs[:2])) == 0.93
+
+
+def test_a_run_without_performance_score_ranks_lowest():
+    failed = load("carnet-home")
+    failed["categories"]["performance"]["score"] = None
+    good = load("carnet-home")
+
+    assert audit.median_run([good, failed, good]) is good
+    assert audit.performance_of(failed) == 0.0
+
+
+def lighthouse_runs(*outcomes):
+    """A stand-in for one Lighthouse run per call: a performance score, or an error code."""
+    reports = []
+    for outcome in outcomes:
+        run = load("carnet-home")
+        if isinstance(outcome, str):
+            run["runtimeError"] = {"code": outcome, "message": f"{outcome} happened"}
+            run["categories"]["performance"]["score"] = None
+        else:
+            run["categories"]["performance"]["score"] = outcome
+        reports.append(run)
+    calls = iter(reports)
+    return lambda: next(calls), reports
+
+
+def test_a_fast_page_is_run_once():
+    run_once, reports = lighthouse_runs(0.99, 0.5)
+    chosen, notes = audit.audit_page(run_once)
+    assert chosen is reports[0]
+    assert notes == ["99"]
+
+
+def test_a_slow_page_is_run_three_times_and_judged_on_the_median():
+    run_once, reports = lighthouse_runs(0.85, 1.0, 0.96, 0.2)
+    chosen, notes = audit.audit_page(run_once)
+    assert chosen is reports[2]
+    assert notes == ["85", "100", "96"]
+
+
+def test_a_broken_trace_is_run_again_and_not_counted():
+    run_once, reports = lighthouse_runs("NO_NAVSTART", "NO_NAVSTART", 1.0)
+    chosen, notes = audit.audit_page(run_once)
+    assert chosen is reports[2]
+    assert notes == ["NO_NAVSTART", "NO_NAVSTART", "100"]
+
+
+def test_retries_stop_after_three_broken_runs_and_the_page_fails():
+    run_once, reports = lighthouse_runs("NO_NAVSTART", "NO_FCP", "NO_NAVSTART", 1.0)
+    chosen, notes = audit.audit_page(run_once)
+    assert chosen is reports[2]
+    assert notes == ["NO_NAVSTART", "NO_FCP", "NO_NAVSTART"]
+    assert audit.summarize("post", chosen, SERVED).error == "NO_NAVSTART happened"
+
+
+def test_an_error_status_is_not_retried():
+    run_once, reports = lighthouse_runs("ERRORED_DOCUMENT_REQUEST", 1.0)
+    chosen, notes = audit.audit_page(run_once)
+    assert chosen is reports[0]
+    assert notes == ["ERRORED_DOCUMENT_REQUEST"]
+
+
+def test_a_slow_page_whose_later_runs_break_keeps_its_good_runs():
+    run_once, reports = lighthouse_runs(0.9, "NO_NAVSTART", 0.97, "NO_NAVSTART", "NO_NAVSTART")
+    chosen, notes = audit.audit_page(run_once)
+    assert chosen is reports[0]
+    assert notes == ["90", "NO_NAVSTART", "97", "NO_NAVSTART", "NO_NAVSTART"]
