@@ -71,8 +71,11 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(page.screenshot_dir / f"admin-{name}.png"), full_page=True)
 
 
-def test_write_upload_preview_schedule_publish_and_read(browser_page, live_server, tmp_path, db):
+def test_write_upload_preview_schedule_publish_and_read(
+    browser_page, live_server, settings, tmp_path, db
+):
     page = browser_page
+    settings.PAGE_CACHE_ENABLED = True  # readers get cached pages, as in production
     expect = pytest.importorskip("playwright.sync_api").expect
     # Script errors and CSP refusals show up on the console: the desk must have none.
     problems = []
@@ -160,7 +163,7 @@ def test_write_upload_preview_schedule_publish_and_read(browser_page, live_serve
     assert TITLE not in page.content()
     # A reader (no session) sees the cached home page; publishing must not leave it stale.
     reader = page.context.browser.new_page(base_url=live_server.url)
-    reader.goto("/")
+    assert "etag" in reader.goto("/").headers  # went through the page cache
     assert TITLE not in reader.content()
     page.goto("/admin/")
     assert "1 billet programmé" in page.inner_text("#carnet-desk")
