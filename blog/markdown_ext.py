@@ -36,6 +36,7 @@ from markdown.inlinepatterns import (
     SimpleTagInlineProcessor,
     SubstituteTagInlineProcessor,
 )
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -414,6 +415,14 @@ class AttributeListTreeprocessor(Treeprocessor):
             target.set(TOC_FLAG, "1")
 
 
+class AttributeListLeftoverPostprocessor(Postprocessor):
+    """Removes markers that ended up inside raw HTML (an unclosed `<div>` swallows the rest)."""
+
+    def run(self, text: str) -> str:
+        return IAL_LEFTOVER_RE.sub("", text) if "\x02kramdown-ial:" in text else text
+
+
+IAL_LEFTOVER_RE = re.compile(r"\x02kramdown-ial:\d+\x03")
 TOC_FLAG = "data-kramdown-toc"
 
 
@@ -515,17 +524,20 @@ class FootnoteMarkupTreeprocessor(Treeprocessor):
 
     @staticmethod
     def _rewrite_div(parent: etree.Element, div: etree.Element, footnotes: Any) -> None:
-        used = set(footnotes.footnote_order) if footnotes is not None else None
         div.set("class", "footnotes")
         div.set("role", "doc-endnotes")
         for hr in div.findall("hr"):
             div.remove(hr)
         ol = div.find("ol")
+        # Reference order, as kramdown numbers them; a note never cited is not shown.
+        order = footnotes.footnote_order if footnotes is not None else []
+        items = sorted(
+            (li for li in ol if _note_name(li) in order), key=lambda li: order.index(_note_name(li))
+        )
         for li in list(ol):
-            name = li.get("id", "").partition(":")[2]
-            if used is not None and name not in used:
-                ol.remove(li)
-                continue
+            ol.remove(li)
+        for li in items:
+            ol.append(li)
             li.set("role", "doc-endnote")
             for backref in li.iter("a"):
                 if backref.get("class") == "footnote-backref":
@@ -539,6 +551,10 @@ class FootnoteMarkupTreeprocessor(Treeprocessor):
                     node.text = node.text.replace(FOOTNOTE_NBSP, " ")
         if len(ol) == 0:
             parent.remove(div)
+
+
+def _note_name(li: etree.Element) -> str:
+    return li.get("id", "").partition(":")[2]
 
 
 # Python-Markdown puts a no-break space before the back link; kramdown a plain one.
@@ -739,6 +755,7 @@ class KramdownExtension(Extension):
                 SubstituteTagInlineProcessor(r"\\\n", "br"), "gfm_backslash_break", 185
             )
         md.treeprocessors.register(AttributeListTreeprocessor(md, self), "kramdown_ial", 30)
+        md.postprocessors.register(AttributeListLeftoverPostprocessor(md), "kramdown_ial", 5)
         md.treeprocessors.register(
             FootnoteMarkupTreeprocessor(md, self.getConfig("hard_wrap")), "kramdown_footnotes", 14
         )

@@ -85,6 +85,9 @@ def _markdown_for(options: RenderOptions) -> markdown.Markdown:
             },
             output_format="html",
         )
+        # Python-Markdown's reordering crashes on an empty note (`[^1]:`); the kramdown
+        # footnote processor puts notes in reference order itself.
+        md.treeprocessors.deregister("footnote-reorder", strict=False)
         instances[key] = md
     return md
 

@@ -6,6 +6,9 @@ import re
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from blog import rendering
 from blog.rendering import (
@@ -449,3 +452,27 @@ def test_post_save_renders_body_and_excerpt(make_post):
     assert f"Intro{NBSP}: <em>oui</em>." in post.excerpt_html
     assert "Suite" not in post.excerpt_html and post.has_more
     assert '<h2 id="suite">Suite</h2>' in post.body_html
+
+
+# --- Robustness ---------------------------------------------------------------------------
+
+MARKDOWN_PIECES = [
+    "- ", "* ", "1. ", "  ", "    ", "\n", "\n\n", "```", "~~~", "`", "*", "_", "~~", "#", "## ",
+    "> ", "{: .x}", "{:toc}", "{::comment}", "{:/comment}", "[", "]", "(", ")", "[^1]",
+    "[^1]: note", "[^1]:", "<div>", "</div>", "<br>", '<div markdown="1">', "| a | b |\n|---|---|",
+    "'", '"', "--", "...", "<<", ">>", ":", "!", "?", ";", "«", "»", "http://x.org", "www.y.com",
+    "mot", "été", "\t", "\\", "<!--more-->", "<script>", "{#id}", "\n: déf", "*[ESS]: x", "&",
+    "<iframe src=//evil.example>", 'onerror="x"',
+]  # fmt: skip
+
+
+@hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40).map("".join), st.booleans())
+def test_any_markdown_renders_without_error_or_leftovers(text, hard_wrap):
+    for options in (RenderOptions(hard_wrap=hard_wrap), PLAIN):
+        html = render_markdown(text, options)
+        assert "<script" not in html
+        assert not re.search(r"<[^>]*(evil|onerror)", html)
+        assert "\x02" not in html and "\x03" not in html
+        excerpt, _more = split_excerpt(text, "<!--more-->")
+        render_markdown(excerpt, options)
