@@ -25,6 +25,7 @@ from markdown.blockprocessors import (
     BlockProcessor,
     BlockQuoteProcessor,
     HashHeaderProcessor,
+    HRProcessor,
     OListProcessor,
     UListProcessor,
 )
@@ -308,6 +309,13 @@ class KramdownBlockQuoteProcessor(BlockQuoteProcessor):
 
     def lastChild(self, parent: etree.Element) -> None:
         return None
+
+
+class KramdownHRProcessor(HRProcessor):
+    """A rule cannot interrupt a paragraph in kramdown: `line\nline\n---` is text (and a dash)."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return super().test(parent, block) and self.match.start() == 0
 
 
 class ParagraphInterruptProcessor(BlockProcessor):
@@ -743,6 +751,7 @@ class KramdownExtension(Extension):
         parser.blockprocessors.register(ParagraphInterruptProcessor(parser), "gfm_interrupt", 12)
         parser.blockprocessors.register(KramdownOListProcessor(parser), "olist", 40)
         parser.blockprocessors.register(KramdownBlockQuoteProcessor(parser), "quote", 20)
+        parser.blockprocessors.register(KramdownHRProcessor(parser), "hr", 50)
         parser.blockprocessors.register(KramdownUListProcessor(parser), "ulist", 30)
         # `<<word>>` is a pair of guillemets, not a tag (as in the smarty extension).
         md.inlinePatterns.register(HtmlInlineProcessor(HTML_RE + r"(?!\>)", md), "html", 90)

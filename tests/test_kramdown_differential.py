@@ -14,7 +14,10 @@ compared. Normalising removes what a reader cannot see or what is not markdown's
 Accepted differences, none of which a reader of her posts meets:
 
 - bare URLs: GitHub links them, kramdown does not; the comparison turns `autolink` off.
-- KNOWN_DIFFERENCES below, each with its reason.
+- KNOWN_DIFFERENCES below, each with its reason and a sample that shows it (xfail, and the
+  test fails if the sample starts matching, so the list cannot go stale).
+
+Header ids need no allowance: we compute them as kramdown-parser-gfm does (old anchors work).
 """
 
 from __future__ import annotations
@@ -47,7 +50,16 @@ puts JSON.generate(texts.map { |text|
 """
 
 # Sample name -> why our output may differ from kramdown's there. Kept short on purpose.
-KNOWN_DIFFERENCES: dict[str, str] = {}
+KNOWN_DIFFERENCES: dict[str, str] = {
+    "samples/90-definitions-right-after-a-paragraph.md": (
+        "kramdown reads a footnote or link definition only at the start of a block, so one "
+        "written right under a paragraph line showed as raw text on the old site; we read it"
+    ),
+    "samples/91-task-list.md": (
+        "kramdown-parser-gfm turns `- [ ]` into a disabled checkbox; forms are not allowed in "
+        "posts, so the brackets stay as text (rare in a blog; neither seed has one)"
+    ),
+}
 
 VOID = frozenset({"br", "hr", "img", "input", "col", "source", "wbr", "area", "embed"})
 BLOCK = frozenset(
