@@ -227,7 +227,7 @@ SPACES = "[ \u00a0\u202f]"
 # What may follow the punctuation mark: it ends a clause (not `10:30`, `:-)`, `a?b`).
 AFTER_MARK = r"(?=[\s)\]»”’.,:;!?]|$)"
 SPACED_MARK_RE = re.compile(rf"{SPACES}+([:;!?]){AFTER_MARK}")
-ATTACHED_MARK_RE = re.compile(rf"(?<=[^\W_]|[)\]»”’*])([:;!?]){AFTER_MARK}")
+ATTACHED_MARK_RE = re.compile(rf"(?<=[^\W_]|[)\]»”’…*])([:;!?]){AFTER_MARK}")
 OPENING_GUILLEMET_RE = re.compile(rf"«{SPACES}*")
 CLOSING_GUILLEMET_RE = re.compile(rf"{SPACES}*»")
 
@@ -243,7 +243,7 @@ def _typeset(text: str, before: str) -> str:
     if (
         text[:1] in (":", ";", "!", "?")
         and before
-        and (before.isalnum() or before in ")]»”’*")
+        and (before.isalnum() or before in ")]»”’…*")
         and re.match(AFTER_MARK, text[1:])
     ):
         text = _space_for(text[0]) + text
