@@ -1,5 +1,6 @@
 """RSS and Atom feeds: valid, newest first, full content with absolute links, old guids kept."""
 
+import io
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
@@ -181,3 +182,38 @@ def test_feeds_cost_at_most_four_queries_whatever_the_posts(client, make_post, u
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 4, counts
+
+
+def test_after_importing_the_sample_site_old_links_and_guids_live_on(client, db, settings):
+    """Acceptance: a real Jekyll site imported, its old feed's items still reach their posts
+    through a 301, and the new feed lists the newest posts under the same guids, same order."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    from django.core.management import call_command
+    from django.utils.html import escape
+
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    call_command(
+        "import_posts",
+        str(fixtures / "jekyll-site"),
+        "--tag-dir",
+        "tags",
+        "--category-dir",
+        "lubies",
+        stdout=io.StringIO(),
+    )
+    old_items = ET.parse(fixtures / "old-feed.xml").getroot().find("channel").findall("item")
+    assert old_items
+    for item in old_items:
+        guid = item.findtext("guid")
+        response = client.get(urlsplit(item.findtext("link")).path)
+        assert response.status_code == 301, guid
+        page = client.get(response["Location"])
+        assert page.status_code == 200, guid
+        title = Post.objects.get(old_permalink=guid).title
+        assert f"<h1>{escape(title)}</h1>" in page.content.decode(), guid
+    _channel, items = rss_items(client)
+    assert [item.findtext("guid") for item in items] == [
+        item.findtext("guid") for item in old_items
+    ]
