@@ -257,7 +257,10 @@ def test_tag_index_counts_published_posts_only(client, make_post):
     make_post(tags=["ess", "et moi"])
     make_post(tags=["ess"])
     hidden_posts(make_post, tags=["ess", "secret"])
+    make_post(tags=["écoconception", "zéro déchet", "Ruby"])
     page = html(client.get(reverse("blog:tags")))
+    order = [page.index(f">#{name} <") for name in ("écoconception", "ess", "et moi", "Ruby")]
+    assert order == sorted(order)  # accents and capitals sort as a French reader expects
     assert '#ess <span class="count">2 billets</span>' in page
     assert '#et moi <span class="count">1 billet</span>' in page
     assert "secret" not in page
