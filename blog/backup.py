@@ -1,9 +1,12 @@
 """Backups of the whole site in one archive: the database as portable JSON, and the media folder.
 
-The database goes through Django's `dumpdata --natural-foreign --natural-primary`, not through
-`pg_dump` or a copy of the SQLite file: one format for both engines, which can also move a
-site from SQLite to PostgreSQL. Content types and permissions are left out (`migrate`
-recreates them, and natural keys name them), as are sessions and login-throttle records.
+The database goes through Django's `dumpdata --natural-foreign`, not through `pg_dump` or a
+copy of the SQLite file: one format for both engines, which can also move a site from SQLite
+to PostgreSQL. Content types and permissions are left out (`migrate` recreates them, under
+other ids, and natural foreign keys name them), as are sessions and login-throttle records.
+Primary keys are kept as they are (restore wants an empty database, so none clash): with
+`--natural-primary`, django-taggit's tagged items, whose natural key is the object id alone,
+would merge a post's tags into one. Times are kept to the millisecond (Django's JSON).
 
 An archive `carnet-YYYYMMDD-HHMMSS.tar.gz` holds:
     manifest.json   format version, date, database engine, row counts
@@ -66,7 +69,6 @@ def dump_database(destination: Path) -> None:
         call_command(
             "dumpdata",
             natural_foreign=True,
-            natural_primary=True,
             exclude=EXCLUDED,
             output=str(destination),
             stdout=StringIO(),
