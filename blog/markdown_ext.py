@@ -432,6 +432,7 @@ class AttributeListLeftoverPostprocessor(Postprocessor):
 
 IAL_LEFTOVER_RE = re.compile(r"\x02kramdown-ial:\d+\x03")
 TOC_FLAG = "data-kramdown-toc"
+TAG_RE = re.compile(r"<[^>]*>")
 
 
 class HeaderIdTreeprocessor(Treeprocessor):
@@ -459,7 +460,7 @@ class HeaderIdTreeprocessor(Treeprocessor):
 
         def resolve(match: re.Match[str]) -> str:
             raw = stash[int(match.group(1))]
-            return html.unescape(re.sub(r"<[^>]*>", "", str(raw)))
+            return html.unescape(TAG_RE.sub("", str(raw)))
 
         text = "".join(element.itertext())
         return util.HTML_PLACEHOLDER_RE.sub(resolve, text).strip()
@@ -658,7 +659,7 @@ TYPOGRAPHIC_SYMBOLS = {
     ">>": "»",
 }
 TYPOGRAPHY_RE = re.compile(r"""(?P<quote>[^\\]?["'])|(?P<symbol>---|--|\.\.\.|<< | >>|<<|>>)""")
-NO_TYPOGRAPHY_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+NO_SMART_QUOTES_TAGS = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
 # How the markdown of an element begins, for the quote rules that look ahead (`"*foo*"`).
 SOURCE_OPENERS = {"em": "*", "strong": "**", "a": "[", "img": "![", "code": "`", "del": "~~"}
 
@@ -713,7 +714,7 @@ class TypographyTreeprocessor(Treeprocessor):
         self._walk(root)
 
     def _walk(self, element: etree.Element) -> None:
-        if element.tag in NO_TYPOGRAPHY_TAGS:
+        if element.tag in NO_SMART_QUOTES_TAGS:
             return
         children = list(element)
         if element.text and not isinstance(element.text, util.AtomicString):

@@ -226,6 +226,7 @@ URL_IN_TEXT_RE = re.compile(r"((?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.|mailto:)[^\s<
 SPACES = "[ \u00a0\u202f]"
 # What may follow the punctuation mark: it ends a clause (not `10:30`, `:-)`, `a?b`).
 AFTER_MARK = r"(?=[\s)\]»”’.,:;!?]|$)"
+AFTER_MARK_RE = re.compile(AFTER_MARK)
 SPACED_MARK_RE = re.compile(rf"{SPACES}+([:;!?]){AFTER_MARK}")
 ATTACHED_MARK_RE = re.compile(rf"(?<=[^\W_]|[)\]»”’…*])([:;!?]){AFTER_MARK}")
 OPENING_GUILLEMET_RE = re.compile(rf"«{SPACES}*")
@@ -244,7 +245,7 @@ def _typeset(text: str, before: str) -> str:
         text[:1] in (":", ";", "!", "?")
         and before
         and (before.isalnum() or before in ")]»”’…*")
-        and re.match(AFTER_MARK, text[1:])
+        and AFTER_MARK_RE.match(text, 1)
     ):
         text = _space_for(text[0]) + text
     if "«" in text:
