@@ -72,7 +72,6 @@ IAL_TOKEN_RE = re.compile(
     r"""|\.(?P<cls>[^\s.#}]+)"""
     r"""|(?P<ref>\w[\w-]*)"""
 )
-SPAN_IAL_RE = re.compile(r"\{:(?!:|/)(?:\\\}|[^}\n])*\}")
 
 # kramdown-parser-gfm: NON_WORD_RE = /[^\p{Word}\- \t]/, then spaces and tabs become dashes.
 WORD_CATEGORIES = ("L", "M", "Nd", "Pc")
@@ -438,6 +437,10 @@ TAG_RE = re.compile(r"<[^>]*>")
 class HeaderIdTreeprocessor(Treeprocessor):
     """Header ids from the rendered text, as kramdown-parser-gfm does; fills `{:toc}` lists."""
 
+    def __init__(self, md: Markdown, auto_ids: bool):
+        super().__init__(md)
+        self.auto_ids = auto_ids
+
     def run(self, root: etree.Element) -> None:
         counters: dict[str, int] = {}
         headers: list[tuple[int, str, str]] = []
@@ -445,12 +448,13 @@ class HeaderIdTreeprocessor(Treeprocessor):
             if element.tag not in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 continue
             text = self._plain_text(element)
-            if not element.get("id"):
+            if self.auto_ids and not element.get("id"):
                 base = gfm_header_id(text)
                 counters[base] = counters.get(base, -1) + 1
                 count = counters[base]
                 element.set("id", f"{base}-{count}" if count else base)
-            headers.append((int(element.tag[1]), element.get("id"), text))
+            if element.get("id"):
+                headers.append((int(element.tag[1]), element.get("id"), text))
         for toc in [el for el in root.iter() if el.get(TOC_FLAG)]:
             self._fill_toc(toc, headers)
 
@@ -473,7 +477,7 @@ class HeaderIdTreeprocessor(Treeprocessor):
         toc.tag = "ul"
         toc.set("id", "markdown-toc")
         toc.tail = tail
-        # Each entry: (level, the element new sub-entries go into, the item owning it).
+        # (header level, where its sub-entries go: its item, then the list nested in it)
         stack: list[tuple[int, etree.Element]] = [(0, toc)]
         for level, header_id, text in headers:
             while len(stack) > 1 and level <= stack[-1][0]:
@@ -775,8 +779,9 @@ class KramdownExtension(Extension):
         md.ESCAPED_CHARS.extend(ch for ch in "\"'<:|$=~" if ch not in md.ESCAPED_CHARS)
         if self.getConfig("autolink"):
             md.treeprocessors.register(BareUrlTreeprocessor(md), "gfm_autolink", 7)
-        if self.getConfig("auto_ids"):
-            md.treeprocessors.register(HeaderIdTreeprocessor(md), "gfm_header_ids", 4)
+        md.treeprocessors.register(
+            HeaderIdTreeprocessor(md, self.getConfig("auto_ids")), "gfm_header_ids", 4
+        )
 
     def reset(self) -> None:
         self.attribute_lists = []
