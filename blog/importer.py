@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import OutputWrapper
@@ -23,6 +25,7 @@ from django.utils.translation import pgettext
 from taggit.models import Tag
 
 from blog import jekyll
+from blog.cache import one_bump
 from blog.models import Category, OldURL, Page, Post
 
 CREATED = "created"
@@ -190,6 +193,8 @@ class _Import:
         self.by_any_name: dict[str, str] = {}
         self.categories: dict[str, Category] = {}
         self.tags: dict[str, Tag] = {}
+        self.taken_paths: set[str] = set()  # old paths that already have an OldURL row
+        self.reversed: dict[tuple[str, str], str] = {}
 
     # --- planning ---------------------------------------------------------------------
 
@@ -403,6 +408,13 @@ class _Import:
                 self.tags[key] = Tag.objects.create(name=name[:100])
 
     def write_all(self) -> None:
+        wanted = [
+            path for planned in self.posts + self.pages for path in planned.document.old_paths()
+        ]
+        for chunk in _chunks(wanted):
+            self.taken_paths.update(
+                OldURL.objects.filter(path__in=chunk).values_list("path", flat=True)
+            )
         todo = []
         for planned in self.posts + self.pages:
             kind = planned.document.source.kind
@@ -475,11 +487,37 @@ class _Import:
             post.old_permalink = document.old_permalink[:500]
             post.front_matter = document.front_matter
             post.save()
-            post.categories.set(
-                [self.categories[category_slug(key)] for key in document.categories]
+            # `MixedCase` and `Mixedcase` are one category: one row.
+            categories = list(
+                {
+                    category_slug(key): self.categories[category_slug(key)]
+                    for key in document.categories
+                }.values()
             )
-            post.tags.set([self.tags[name.lower()] for name in document.tags])
+            if planned.existing:
+                post.categories.set(categories)
+            else:  # a new post has no rows yet: one insert, no lookups
+                through = Post.categories.through
+                through.objects.bulk_create(
+                    through(post_id=post.pk, category_id=category.pk) for category in categories
+                )
+            self._set_tags(post, [self.tags[name.lower()] for name in document.tags], planned)
             self._keep_old_paths(document.old_paths(), planned, post=post)
+
+    def _set_tags(self, post: Post, tags: list[Tag], planned: _Planned) -> None:
+        """taggit's `set` costs a get_or_create per tag; the rows are written in bulk here
+        (nothing but the page cache listens to them, and the import bumps it once)."""
+        through = Post.tags.through
+        content_type = ContentType.objects.get_for_model(Post)
+        items = through.objects.filter(content_type=content_type, object_id=post.pk)
+        wanted = {tag.pk: tag for tag in tags}
+        existing = set(items.values_list("tag_id", flat=True)) if planned.existing else set()
+        if existing - wanted.keys():
+            items.filter(tag_id__in=existing - wanted.keys()).delete()
+        through.objects.bulk_create(
+            through(content_type=content_type, object_id=post.pk, tag=wanted[pk])
+            for pk in wanted.keys() - existing
+        )
 
     def _write_page(self, planned: _Planned) -> None:
         document = planned.document
@@ -508,7 +546,11 @@ class _Import:
         paths = [path for path in paths if path != planned.new_url]
         if not paths:
             return
-        existing = {row.path: row for row in OldURL.objects.filter(path__in=paths)}
+        # Paths no row had when the run started, and no earlier post of this run took, need
+        # no lookup (the common case: a first import).
+        taken = [path for path in paths if path in self.taken_paths]
+        existing = {row.path: row for row in OldURL.objects.filter(path__in=taken)} if taken else {}
+        self.taken_paths.update(paths)
         new_rows = []
         for path in paths:
             row = existing.get(path)
@@ -554,8 +596,11 @@ class _Import:
                         self.targets.setdefault(path, target)
 
     def _reverse(self, name: str, slug: str, planned: _Planned) -> str | None:
+        if (name, slug) in self.reversed:
+            return self.reversed[(name, slug)]
         try:
-            return reverse(name, kwargs={"slug": slug})
+            url = self.reversed[(name, slug)] = reverse(name, kwargs={"slug": slug})
+            return url
         except NoReverseMatch:
             self.report.note(
                 planned.key,
@@ -672,8 +717,10 @@ def import_site(
     run.plan_pages(pages)
     for planned in run.posts + run.pages:
         run.resolve(planned)
-    run.prepare_terms()
-    run.write_all()
-    run.collect_archive_targets()
-    run.keep_targets()
+    # Cached pages are invalidated once, at the end, rather than on every save of the import.
+    with nullcontext() if dry_run else one_bump():
+        run.prepare_terms()
+        run.write_all()
+        run.collect_archive_targets()
+        run.keep_targets()
     return report

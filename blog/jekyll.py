@@ -1362,10 +1362,13 @@ def find_references(text: str) -> list[Reference]:
         found.append(Reference(match.start(1), match.end(1), match.group(1)))
     for match in MARKDOWN_REFERENCE.finditer(text):
         found.append(Reference(match.start(1), match.end(1), match.group(1)))
-    for match in HTML_ATTRIBUTE.finditer(text):
+    # The attribute patterns are the slow ones; most posts have no HTML to look at.
+    lowered = text.lower()
+    has_attributes = "src" in lowered or "href" in lowered or "poster" in lowered
+    for match in HTML_ATTRIBUTE.finditer(text) if has_attributes else ():
         embedded = match.group(1).lower() != "href"
         found.append(Reference(match.start(3), match.end(3), match.group(3).strip(), embedded))
-    for match in HTML_SRCSET.finditer(text):
+    for match in HTML_SRCSET.finditer(text) if "srcset" in lowered else ():
         offset = match.start(2)
         for candidate in re.finditer(r"[^\s,][^\s]*", match.group(2)):
             url = candidate.group(0).rstrip(",")

@@ -588,3 +588,10 @@ def test_scheduled_posts_stay_scheduled(tmp_path):
     assert post.status == Post.Status.PUBLISHED
     assert not Post.objects.published().exists()
     assert post in Post.objects.published(now=timezone.now() + timedelta(days=2))
+
+
+def test_two_keys_of_one_category_on_one_post(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "---\ncategories: [MixedCase, Mixedcase]\n---\n")
+    import_site([root])
+    assert [c.slug for c in Post.objects.get().categories.all()] == ["mixedcase"]
