@@ -26,7 +26,7 @@ from taggit.models import Tag
 
 from blog import jekyll
 from blog.cache import one_bump
-from blog.models import Category, OldURL, Page, Post
+from blog.models import Category, OldURL, Page, Post, SiteIdentity
 
 CREATED = "created"
 UPDATED = "updated"
@@ -723,4 +723,26 @@ def import_site(
         run.write_all()
         run.collect_archive_targets()
         run.keep_targets()
+        if not dry_run:
+            fill_identity(found.sites)
     return report
+
+
+def fill_identity(sites: list[jekyll.SiteConfig]) -> None:
+    """The site's title, description and author from `_config.yml`, where the author has not
+    set them in the admin yet; her own words are never overwritten."""
+    values: dict[str, str] = {}
+    for site in sites:
+        for key, value in site.identity.items():
+            values.setdefault(key, value)
+    if not values:
+        return
+    identity = SiteIdentity.objects.first() or SiteIdentity()
+    changed = False
+    for key, value in values.items():
+        model_field = SiteIdentity._meta.get_field(key)
+        if not getattr(identity, key):
+            setattr(identity, key, value[: model_field.max_length])
+            changed = True
+    if changed:
+        identity.save()

@@ -126,6 +126,7 @@ class SiteConfig:
     exclude: tuple[str, ...] = ()
     archive_permalinks: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
+    identity: dict[str, str] = field(default_factory=dict)  # title, tagline, author_name
     # For lone files inside a Jekyll folder: where `/img/…` is found. Nothing else is read there.
     asset_root: Path | None = None
     notes: list[str] = field(default_factory=list)
@@ -303,6 +304,16 @@ def load_site(root: Path) -> SiteConfig:
         notes=notes,
     )
     site.fingerprint = _fingerprint(b"\0".join(raw_parts), settings.TIME_ZONE)
+    author = config.get("author")
+    if isinstance(author, dict):
+        author = author.get("name")
+    for key, value in (
+        ("title", config.get("title")),
+        ("tagline", config.get("description")),
+        ("author_name", author),
+    ):
+        if isinstance(value, str) and value.strip():
+            site.identity[key] = " ".join(value.split())
     return site
 
 

@@ -595,3 +595,31 @@ def test_two_keys_of_one_category_on_one_post(tmp_path):
     write(root / "_posts" / "2017-01-03-a.md", "---\ncategories: [MixedCase, Mixedcase]\n---\n")
     import_site([root])
     assert [c.slug for c in Post.objects.get().categories.all()] == ["mixedcase"]
+
+
+def test_site_identity_is_filled_from_config_where_empty(tmp_path):
+    from blog.models import SiteIdentity
+
+    root = tmp_path / "site"
+    write(
+        root / "_config.yml",
+        "title: Mon carnet\ndescription: >-\n  Des notes\n  sur le web.\nauthor:\n  name: Claire\n",
+    )
+    write(root / "_posts" / "2017-01-03-a.md", "A")
+    SiteIdentity.objects.create(title="", tagline="Ma propre devise")
+    import_site([root])
+    identity = SiteIdentity.objects.get()
+    assert identity.title == "Mon carnet"
+    assert identity.tagline == "Ma propre devise"  # hers, kept
+    assert identity.author_name == "Claire"
+    import_site([root], dry_run=True)
+    assert SiteIdentity.objects.count() == 1
+
+
+def test_link_tag_to_a_static_file_copies_it(tmp_path):
+    root = tmp_path / "site"
+    write(root / "docs" / "plan.pdf", b"%PDF")
+    write(root / "_posts" / "2017-01-03-a.md", "[Le plan]({% link docs/plan.pdf %})")
+    import_site([root])
+    assert Post.objects.get().body == "[Le plan](/media/docs/plan.pdf)"
+    assert default_storage.exists("docs/plan.pdf")
