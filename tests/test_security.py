@@ -370,6 +370,17 @@ def test_no_page_breaks_the_policy_in_chromium(browser_page, transactional_db, m
     page.screenshot(path=str(page.screenshot_dir / "csp-admin-preview.png"))
     assert page.evaluate("window.__cspViolations") == []
 
+    # The lockout page as the author would meet it: French, in the site's layout, CSP-clean.
+    page.context.clear_cookies()
+    for _attempt in range(5):
+        page.goto(reverse("admin:login"))
+        page.fill("input[name=username]", "claire")
+        page.fill("input[name=password]", "pas le bon")
+        page.click("input[type=submit]")
+    assert page.locator("h1").inner_text() == "Trop de tentatives de connexion"
+    page.screenshot(path=str(page.screenshot_dir / "csp-admin-lockout.png"), full_page=True)
+    assert page.evaluate("window.__cspViolations") == []
+
     assert not [line for line in console if "Content Security Policy" in line], console
     assert not [line for line in console if line.startswith("pageerror")], console
     # The watch itself works: an inline script is reported.
