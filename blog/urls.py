@@ -14,6 +14,7 @@ urlpatterns = [
     path("atom.xml", feeds.LatestPostsAtomFeed(), name="atom"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
+    path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     path("search/", views.search_view, name="search"),
     path("archives/", views.ArchivesView.as_view(), name="archives"),
     path("<int:year>/", views.PostYearArchiveView.as_view(), name="year"),

@@ -11,11 +11,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import (
     DetailView,
     ListView,
     MonthArchiveView,
+    RedirectView,
     TemplateView,
     YearArchiveView,
 )
@@ -270,6 +272,16 @@ def search_view(request: HttpRequest) -> HttpResponse:
         "is_paginated": page_obj is not None and page_obj.has_other_pages(),
     }
     return render(request, "blog/search.html", context)
+
+
+class FaviconView(RedirectView):
+    """Clients that ask /favicon.ico without reading the page get the site's icon."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        # Resolved per request: the hashed name exists only once static files are collected.
+        return static("favicon.svg")
 
 
 class RobotsView(TemplateView):

@@ -236,3 +236,11 @@ def test_sitemap_lists_every_published_thing_with_lastmod(client, post, make_pos
 def test_the_sitemap_is_linked_by_name(client, db):
     assert reverse("blog:sitemap") == "/sitemap.xml"
     assert client.get(reverse("blog:sitemap")).status_code == 200
+
+
+def test_the_icon_is_declared_and_favicon_ico_finds_it(client, db):
+    page = document(client, "/search/")
+    (icon,) = page.link("icon")
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == icon
