@@ -174,7 +174,7 @@ def test_paginated_lists_link_prev_and_next_and_their_own_canonical(client, make
     first = document(client, "/")
     assert first.link("next") == [f"{SITE}/?page=2"] and first.link("prev") == []
     assert first.link("canonical") == [f"{SITE}/"]
-    second = document(client, "/?page=2&utm_source=x")
+    second = document(client, "/?page=2&utm_source=x&q=velo")
     assert second.link("prev") == [f"{SITE}/"]
     assert second.link("next") == [f"{SITE}/?page=3"]
     assert second.link("canonical") == [f"{SITE}/?page=2"]
@@ -244,3 +244,11 @@ def test_the_icon_is_declared_and_favicon_ico_finds_it(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == icon
+
+
+def test_search_pages_keep_their_words_in_canonical_and_pagination(client, make_post):
+    for day in range(12):
+        make_post(f"Vélo {day}", body="Le vélo en ville.", days_ago=day + 1)
+    page = document(client, "/search/?q=v%C3%A9lo&page=2&utm_source=x")
+    assert page.link("canonical") == [f"{SITE}/search/?q=v%C3%A9lo&page=2"]
+    assert page.link("prev") == [f"{SITE}/search/?q=v%C3%A9lo"]

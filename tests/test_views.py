@@ -300,9 +300,7 @@ def test_year_and_month_archives(client, make_post):
 def test_future_posts_make_no_archive(client, make_post):
     make_post("Billet de demain", published_at=timezone.now() + timedelta(days=400))
     year = timezone.localtime(timezone.now() + timedelta(days=400)).year
-    assert client.get(f"/{year}/").status_code == 404 or "Billet de demain" not in html(
-        client.get(f"/{year}/")
-    )
+    assert client.get(f"/{year}/").status_code == 404
 
 
 # -- Pages, errors ---------------------------------------------------------------------------

@@ -22,9 +22,6 @@ from blog.models import Page, Post, SiteIdentity
 
 register = template.Library()
 
-# Query parameters a page's address keeps in its canonical form and pagination links.
-KEPT_PARAMETERS = ("q",)
-
 
 @register.filter
 def long_date(value: datetime | None) -> str:
@@ -73,8 +70,11 @@ def absolute(path: str) -> str:
     return path if path.startswith(("http://", "https://")) else settings.SITE_URL + path
 
 
-def _kept_query(request, page: int | None) -> str:
-    params = [(name, request.GET[name]) for name in KEPT_PARAMETERS if request.GET.get(name)]
+def _kept_query(context, page: int | None) -> str:
+    """The query string of this page's own address: its search words (on the search page
+    only, which puts them in its context), and its page number; no other parameter."""
+    query = context.get("query")
+    params = [("q", query)] if query else []
     if page and page > 1:
         params.append(("page", str(page)))
     return "?" + urlencode(params) if params else ""
@@ -83,8 +83,7 @@ def _kept_query(request, page: int | None) -> str:
 @register.simple_tag(takes_context=True)
 def page_url(context, page: int) -> str:
     """This list's address at another page (page 1 has no parameter), keeping the search."""
-    request = context["request"]
-    return request.path + _kept_query(request, page)
+    return context["request"].path + _kept_query(context, page)
 
 
 @register.simple_tag(takes_context=True)
@@ -93,7 +92,7 @@ def canonical_url(context) -> str:
     request = context["request"]
     page_obj = context.get("page_obj")
     page = page_obj.number if page_obj is not None else None
-    return settings.SITE_URL + request.path + _kept_query(request, page)
+    return settings.SITE_URL + request.path + _kept_query(context, page)
 
 
 def _json_ld(data: dict) -> SafeString:
