@@ -623,3 +623,13 @@ def test_link_tag_to_a_static_file_copies_it(tmp_path):
     import_site([root])
     assert Post.objects.get().body == "[Le plan](/media/docs/plan.pdf)"
     assert default_storage.exists("docs/plan.pdf")
+
+
+def test_render_with_liquid_false_keeps_the_text_as_written(tmp_path):
+    root = tmp_path / "site"
+    write(
+        root / "_posts" / "2017-01-03-a.md", "---\nrender_with_liquid: false\n---\n{{ x }} {% y %}"
+    )
+    report = import_site([root])
+    assert Post.objects.get().body == "{{ x }} {% y %}"
+    assert report.notes == []

@@ -211,3 +211,17 @@ def test_sample_site_feed_guids_are_kept():
     assert len(guids) == 10
     permalinks = set(Post.objects.published().values_list("old_permalink", flat=True))
     assert set(guids) == permalinks
+
+
+def test_check_old_urls_stops_at_other_sites_and_catches_loops(tmp_path):
+    OldURL.objects.create(path="/ailleurs/", target="https://ailleurs.example/page/")
+    OldURL.objects.create(path="/boucle-a/", target="/boucle-b/")
+    OldURL.objects.create(path="/boucle-b/", target="/boucle-a/")
+    listing = tmp_path / "list.txt"
+    listing.write_text("/ailleurs/\n/boucle-a/\n", encoding="utf-8")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1"):
+        call_command("check_old_urls", str(listing), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert "https://ailleurs.example/page/" in lines[0] and "[" not in lines[0]
+    assert "/boucle-a/" in lines[1] and "508" in lines[1]
