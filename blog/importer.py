@@ -35,7 +35,8 @@ SKIPPED = "skipped"
 FAILED = "failed"
 STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
 
-# Top-level addresses of the new site that a page slug must not shadow.
+# Top-level addresses of the new site that a page slug must not shadow. (`contact` is left
+# out on purpose: an old /contact/ page is best answered by the new contact form.)
 RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "draft", "media"})
 # Rows per query when looking up many old addresses (SQLite's variable limit, PostgreSQL's
 # statement size).
