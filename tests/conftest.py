@@ -15,7 +15,7 @@ from blog.models import Category, Post
 
 REQUIRE_SERVICES = os.environ.get("CARNET_REQUIRE_SERVICES") == "1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SHARED = (Path(__file__).resolve().parent.parent.parent / "shared").resolve()
 
 
 def skip_or_fail(reason: str) -> None:
