@@ -1,5 +1,5 @@
-"""The full-text index of posts: an FTS5 table kept in sync by triggers on SQLite, a GIN
-index on the French text-search vector on PostgreSQL. Nothing on other databases."""
+"""The full-text index of posts: an FTS5 table kept in sync by triggers on SQLite; on
+PostgreSQL a stored French tsvector column with a GIN index. Nothing on other databases."""
 
 from django.db import migrations
 
