@@ -8,12 +8,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from blog.models import Category, Post
 
 REQUIRE_SERVICES = os.environ.get("CARNET_REQUIRE_SERVICES") == "1"
+
+# The live server answers each request in a thread of its own; a persistent connection would
+# outlive the thread and keep PostgreSQL from dropping the test database at the end.
+django_settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHARED = (Path(__file__).resolve().parent.parent.parent / "shared").resolve()
 
