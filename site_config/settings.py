@@ -32,7 +32,7 @@ SITE_TITLE = env.str("SITE_TITLE", default="Carnet")
 SITE_DESCRIPTION = env.str(
     "SITE_DESCRIPTION", default="Notes, projets et réflexions d’une développeuse web indépendante."
 )
-SITE_AUTHOR = env.str("SITE_AUTHOR", default="L’autrice")
+SITE_AUTHOR = env.str("SITE_AUTHOR", default="l’autrice")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
