@@ -82,14 +82,27 @@ def test_staff_are_never_served_from_the_cache(cached, client, admin_user, make_
     assert "Changé sans signal" in client.get("/").content.decode()
 
 
-def test_conditional_get_answers_304(cached, client, make_post):
-    make_post()
-    first = client.get("/")
+@pytest.mark.parametrize("path", ["/", "/feed.xml", "/atom.xml", "post", "/tags/ess/"])
+def test_conditional_get_answers_304(cached, committed, client, make_post, path):
+    post = make_post(tags=["ess"])
+    path = post.get_absolute_url() if path == "post" else path
+    first = client.get(path)
+    assert first.status_code == 200
     assert first["ETag"] and first["Last-Modified"]
-    again = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
-    since = client.get("/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    since = client.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert since.status_code == 304
+    with committed():
+        make_post("Nouveau")
+    assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_conditional_get_without_the_page_cache(client, make_post):
+    make_post()
+    first = client.get("/feed.xml")
+    assert first["ETag"]
+    assert client.get("/feed.xml", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
 def test_one_bump_groups_many_saves(cached, committed, make_post, monkeypatch):
