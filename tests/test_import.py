@@ -366,6 +366,20 @@ def test_pages_are_imported_with_their_old_addresses():
     assert OldURL.objects.get(path="/archives-du-blog/").target == "/"
 
 
+def test_new_pages_join_the_menu_unless_the_site_answers_their_address(tmp_path):
+    (tmp_path / "_pages").mkdir()
+    (tmp_path / "_config.yml").write_text("timezone: Europe/Paris\n")
+    (tmp_path / "_pages" / "about.md").write_text("---\ntitle: À propos\n---\nBonjour.\n")
+    (tmp_path / "_pages" / "contact.md").write_text("---\ntitle: Contact\n---\nÉcrivez.\n")
+    import_site([tmp_path])
+    menu = dict(Page.objects.values_list("slug", "show_in_menu"))
+    assert menu == {"about": True, "contact": False}
+    Page.objects.filter(slug="about").update(show_in_menu=False)
+    (tmp_path / "_pages" / "about.md").write_text("---\ntitle: À propos\n---\nBonsoir.\n")
+    import_site([tmp_path])
+    assert not Page.objects.get(slug="about").show_in_menu  # her choice survives a re-import
+
+
 def test_pages_update_in_place(site_copy):
     import_site([site_copy])
     page = Page.objects.get(source_path="a-propos.md")
