@@ -30,6 +30,9 @@ def candidate_paths(path: str) -> list[str]:
 
 def find_old_url(path: str) -> OldURL | None:
     candidates = candidate_paths(path)
+    if any("\x00" in candidate for candidate in candidates):
+        # No old address held a NUL (`/%00`), and PostgreSQL refuses one in a query.
+        return None
     found = {
         old.path: old
         for old in OldURL.objects.filter(path__in=candidates).select_related("post", "page")

@@ -230,6 +230,13 @@ class PostDateArchiveMixin:
     def get_queryset(self):
         return Post.objects.published().only(*LINK_FIELDS).order_by("-published_at", "-pk")
 
+    def get_dated_items(self):
+        try:
+            return super().get_dated_items()
+        except OverflowError as error:
+            # /0001/01/: midnight in the site's zone comes before the first UTC datetime.
+            raise Http404 from error
+
 
 class PostYearArchiveView(PostDateArchiveMixin, YearArchiveView):
     template_name = "blog/archive_year.html"
