@@ -202,7 +202,9 @@ def _site_timezone(value, notes: list[str]) -> ZoneInfo:
 def _load_yaml_file(path: Path) -> tuple[object, bytes]:
     raw = path.read_bytes()
     try:
-        return yaml.load(raw.decode("utf-8-sig"), Loader=YAML_LOADER), raw  # noqa: S506
+        text = raw.decode("utf-8-sig")
+        check_yaml_nesting(text)
+        return yaml.load(text, Loader=YAML_LOADER), raw  # noqa: S506
     except UnicodeDecodeError as error:
         raise JekyllError(_("%(file)s is not UTF-8 text.") % {"file": path.name}) from error
     except yaml.YAMLError as error:
@@ -586,6 +588,59 @@ class FrontMatter:
     present: bool
 
 
+# A front matter is a handful of keys; deeper or larger YAML is an accident or an attack.
+# PyYAML's C composer recurses once per level (100,000 `[` crash the whole process), a value
+# may contain itself (`tags: &t [*t]`), and a few lines of aliases may expand to billions.
+MAX_YAML_DEPTH = 50
+MAX_YAML_VALUES = 10_000
+# Each level of nesting takes at least one character: a text this short cannot hurt the composer.
+SHALLOW_YAML_LENGTH = 1000
+
+
+def check_yaml_nesting(yaml_text: str) -> None:
+    """Refuse YAML nested too deep before PyYAML builds it: its events come without recursion."""
+    if len(yaml_text) <= SHALLOW_YAML_LENGTH:
+        return
+    depth = 0
+    for event in yaml.parse(yaml_text, Loader=YAML_LOADER):
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _too_deep()
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+
+
+def _too_deep() -> JekyllError:
+    return JekyllError(
+        _("YAML nested more than %(depth)d levels deep, or an alias that contains itself")
+        % {"depth": MAX_YAML_DEPTH}
+    )
+
+
+def _check_values(data: object) -> None:
+    """Refuse loaded YAML that nests too deep, holds too many values once aliases are expanded,
+    or holds a NUL character (`"\\0"`), which no text needs and PostgreSQL refuses."""
+    budget = MAX_YAML_VALUES
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        budget -= 1
+        if depth > MAX_YAML_DEPTH:
+            raise _too_deep()
+        if budget < 0:
+            raise JekyllError(
+                _("more than %(count)d YAML values once its aliases are expanded")
+                % {"count": MAX_YAML_VALUES}
+            )
+        if isinstance(value, dict):
+            stack.extend((part, depth + 1) for item in value.items() for part in item)
+        elif isinstance(value, list | tuple | set | frozenset):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise JekyllError(_("a NUL character (\\0) in the YAML"))
+
+
 def split_front_matter(text: str) -> FrontMatter:
     """The YAML between the two `---` lines (or `...` to close) and the body after it."""
     match = FRONT_MATTER.match(text)
@@ -593,7 +648,10 @@ def split_front_matter(text: str) -> FrontMatter:
         return FrontMatter({}, text, "", False)
     yaml_text = match.group(1)
     try:
+        check_yaml_nesting(yaml_text)
         data = yaml.load(yaml_text, Loader=YAML_LOADER)  # noqa: S506
+    except RecursionError as error:  # the pure-Python loader, where libyaml is missing
+        raise _too_deep() from error
     except ValueError as error:  # PyYAML's timestamps: `date: 2017-13-01`
         raise JekyllError(_("impossible date: %(date)s") % {"date": error}) from error
     except yaml.YAMLError as error:
@@ -611,6 +669,7 @@ def split_front_matter(text: str) -> FrontMatter:
         data = {}
     if not isinstance(data, dict):
         raise JekyllError(_("the front matter is not a list of keys and values"))
+    _check_values(data)
     data = {str(key): value for key, value in data.items()}
     return FrontMatter(data, text[match.end() :], yaml_text, True)
 
@@ -968,6 +1027,12 @@ def read_document(source: Source) -> Document | None:
             _("not UTF-8 text (byte %(position)d); save it as UTF-8 and import it again")
             % {"position": error.start}
         ) from error
+    if "\x00" in text:
+        # No text file holds one; PostgreSQL would refuse the post at the last step.
+        raise JekyllError(
+            _("NUL character at byte %(position)d: not a text file, or a damaged one")
+            % {"position": raw.find(b"\x00")}
+        )
     text = text.replace("\r\n", "\n")
     front = split_front_matter(text)
     if source.kind == PAGE and not front.present:
