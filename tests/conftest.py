@@ -101,6 +101,28 @@ def chromium_path() -> str:
 
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE = Path(__file__).resolve().parent.parent / "bench" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def axe_violations():
+    """A function giving axe-core's serious and critical findings on a Playwright page, as
+    "rule (impact): [selectors]" lines: issue 7's bar is that there are none."""
+    if not AXE.is_file():
+        skip_or_fail("axe-core is not installed (npm ci --prefix bench)")
+    source = AXE.read_text() + "\n;undefined"
+
+    def violations(page) -> list[str]:
+        # Evaluated through the DevTools protocol, so the page's CSP does not block it.
+        page.evaluate(source)
+        results = page.evaluate("async () => (await axe.run(document)).violations")
+        return [
+            f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}"
+            for v in results
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return violations
 
 
 @pytest.fixture

@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from contact.models import Message
 
-from .conftest import skip_or_fail
-
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parent.parent / "bench" / "node_modules" / "axe-core" / "axe.min.js"
 CSP_WATCH = """
 window.__cspViolations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
 });
 """
-
-
-def serious_axe_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the current page (issue 7's bar)."""
-    if not AXE.is_file():
-        skip_or_fail("axe-core is not installed (npm ci --prefix bench)")
-    # Evaluated through the DevTools protocol, so the page's CSP does not block it.
-    page.evaluate(AXE.read_text() + "\n;undefined")
-    results = page.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in results
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def assert_no_csp_violation(page) -> None:
@@ -48,7 +29,7 @@ def contact_settings(settings):
 
 
 def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
-    browser_page, contact_settings, mailoutbox
+    browser_page, axe_violations, contact_settings, mailoutbox
 ):
     page = browser_page
     shots = page.screenshot_dir
@@ -66,7 +47,7 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     trap = page.locator(".contact-trap").bounding_box()
     assert trap is not None and trap["width"] <= 1 and trap["height"] <= 1
     page.screenshot(path=shots / "contact-form.png", full_page=True)
-    assert serious_axe_violations(page) == []
+    assert axe_violations(page) == []
     assert_no_csp_violation(page)
 
     # Forgetting the consent: the server says what is missing and keeps the text.
@@ -76,7 +57,7 @@ def test_a_reader_writes_and_the_author_finds_it_in_the_admin(
     assert page.get_by_label("Votre message").input_value().startswith("Bonjour,\nmerci")
     assert page.locator("#id_consent").get_attribute("aria-invalid") == "true"
     page.screenshot(path=shots / "contact-error.png", full_page=True)
-    assert serious_axe_violations(page) == []
+    assert axe_violations(page) == []
     assert_no_csp_violation(page)
 
     page.locator("#id_consent").check()
