@@ -184,6 +184,14 @@ def test_search_syntax_is_read_as_plain_words(client, blog, q):
     assert titles == ["La coopérative des Vosges"]
 
 
+def test_too_many_parameters_on_a_public_page_get_the_french_400(client, blog, settings):
+    query = "&".join(f"q{number}=x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    for url in ("/search/", "/", "/tags/sobriete/"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400
+        assert "Requête refusée" in response.content.decode()
+
+
 def test_search_with_the_query_repeated_or_empty_answers(client, blog):
     assert client.get("/search/?q=coop%C3%A9rative&q=%00&q=").status_code == 200
     assert client.get("/search/?q").status_code == 200
@@ -564,3 +572,25 @@ def test_dates_and_datetimes_round_trip_through_the_importer(tmp_path, db):
         },
     )
     assert Post.objects.filter(source_path__startswith="_posts/2017-01-0").count() == 2
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure Python"])
+@pytest.mark.parametrize("depth", [51, 490])
+def test_nesting_too_deep_is_refused_with_either_yaml_loader(monkeypatch, loader, depth):
+    if loader == "pure Python":  # PyYAML without libyaml: its composer recurses in Python
+        monkeypatch.setattr(jekyll, "YAML_LOADER", yaml.SafeLoader)
+    text = post_file("x: " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(jekyll.JekyllError, match="50"):
+        jekyll.split_front_matter(text)
+    # Fifty levels are allowed: more than any front matter needs.
+    assert jekyll.split_front_matter(post_file("x: " + "[" * 49 + "]" * 49 + "\n")).present
+
+
+def test_a_config_nested_too_deep_stops_that_site_with_a_reason(tmp_path, db):
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("x: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    (site / "_posts" / "2017-01-03-a.md").write_text(post_file("title: A\n"))
+    report = importer.import_site([site])
+    assert [outcome.status for outcome in report.outcomes] == [importer.FAILED]
+    assert "50" in report.outcomes[0].reason
