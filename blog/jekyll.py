@@ -593,8 +593,9 @@ class FrontMatter:
 # may contain itself (`tags: &t [*t]`), and a few lines of aliases may expand to billions.
 MAX_YAML_DEPTH = 50
 MAX_YAML_VALUES = 10_000
-# Each level of nesting takes at least one character: a text this short cannot hurt the composer.
-SHALLOW_YAML_LENGTH = 1000
+# Each level of nesting takes at least one character, and the composer takes 20,000 levels
+# (in a thread too): a text this short needs no scan before loading (a scan doubles the cost).
+SHALLOW_YAML_LENGTH = 5000
 
 
 def check_yaml_nesting(yaml_text: str) -> None:
