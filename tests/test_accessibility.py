@@ -22,11 +22,6 @@ pytestmark = pytest.mark.browser
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "jekyll-site"
 POST_WITH_CODE = "_posts/2023-02-14-mesurer-le-poids-d-une-page.md"
 POST_WITH_TABLE = "_posts/2017-09-21-ce-que-pese-une-page.md"
-# Found by this test and left to the owners of blog/rendering.py and static/css: a code block
-# wider than the column scrolls sideways but cannot take keyboard focus (`.highlight > pre` on
-# the code post). Fix: tabindex="0" on <pre> (the sanitiser's set_tag_attribute_values), or
-# code that wraps. Reported as an expected failure until then; any other rule fails.
-KNOWN_RULES: set[str] = set()
 
 
 @pytest.fixture
@@ -76,13 +71,12 @@ def test_no_serious_violation_on_the_pages_a_reader_meets(
     page = browser_page
     page.emulate_media(color_scheme=scheme)
     found: dict[str, list[str]] = {}
-    known: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
         page.screenshot(path=page.screenshot_dir / f"a11y-{scheme}-{name}.png", full_page=True)
-        for violation in axe_violations(page):
-            rule = violation.split(" ", 1)[0]
-            (known if rule in KNOWN_RULES else found).setdefault(name, []).append(violation)
+        violations = axe_violations(page)
+        if violations:
+            found[name] = violations
 
     for name, url in sample_site.items():
         response = page.goto(url)
@@ -96,5 +90,3 @@ def test_no_serious_violation_on_the_pages_a_reader_meets(
 
     # All the pages' findings at once, rule, impact and selectors: one run says what to fix.
     assert found == {}
-    if known:
-        pytest.xfail(f"known, not fixed yet: {known}")
