@@ -6,11 +6,14 @@ it, one transaction per post. `import_site` is what `manage.py import_posts` run
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
-from collections.abc import Iterable
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TextIO
 
 from django.conf import settings
@@ -19,14 +22,22 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import OutputWrapper
 from django.db import DatabaseError, transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from taggit.models import Tag
 
 from blog import jekyll
 from blog.cache import one_bump
-from blog.models import Category, OldURL, Page, Post, SiteIdentity
+from blog.models import (
+    Category,
+    OldURL,
+    Page,
+    Post,
+    RenderInput,
+    SiteIdentity,
+    render_post_fields,
+)
 
 CREATED = "created"
 UPDATED = "updated"
@@ -42,6 +53,10 @@ RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "dr
 # statement size).
 CHUNK = 500
 SEARCH_PATH = "/search/"
+# Below this many posts to render, starting worker processes costs more than they save.
+PARALLEL_MIN_POSTS = 200
+# New posts written per transaction.
+BATCH = 100
 
 
 @dataclass
@@ -134,7 +149,6 @@ class _Planned:
     document: jekyll.Document
     slug: str
     existing: tuple[int, str, str] | None  # (id, slug, source_hash)
-    new_url: str | None = None
     body: str = ""
     excerpt: str = ""
     files: list[jekyll.LocalFile] = field(default_factory=list)
@@ -144,6 +158,20 @@ class _Planned:
     @property
     def key(self) -> str:
         return self.document.source.key
+
+    @property
+    def has_url(self) -> bool:
+        """A page or a dated post; an undated post stays a draft, with no address."""
+        return self.document.source.kind == jekyll.PAGE or self.document.date is not None
+
+    @cached_property
+    def new_url(self) -> str | None:
+        """Its address on the new site; worked out when asked (most posts never are)."""
+        if not self.has_url:
+            return None
+        if self.document.source.kind == jekyll.PAGE:
+            return reverse("blog:page", kwargs={"slug": self.slug})
+        return Post(slug=self.slug, published_at=self.document.date).get_absolute_url()
 
 
 def _unique_slug(base: str, taken: set[str], max_length: int = 200) -> str:
@@ -177,8 +205,10 @@ class _Import:
         tag_dir: str | None,
         category_dir: str | None,
         stdout: TextIO | OutputWrapper | None,
+        workers: int,
     ) -> None:
         self.report = report
+        self.workers = workers
         self.dry_run = dry_run
         self.tag_dir = tag_dir
         self.category_dir = category_dir
@@ -189,9 +219,10 @@ class _Import:
         self.pages: list[_Planned] = []
         self.targets: dict[str, str] = {}  # old path → fixed new address
         self.copied: dict[str, str] = {}  # storage name → media URL, once per run
-        self.by_rel: dict[tuple[str, str], str] = {}  # (site root, relative path) → new URL
-        self.by_name: dict[tuple[str, str], str] = {}  # (site root, post name) → new URL
-        self.by_any_name: dict[str, str] = {}
+        # Where Liquid links lead: (site root, relative path or post name) → the document.
+        self.by_rel: dict[tuple[str, str], _Planned] = {}
+        self.by_name: dict[tuple[str, str], _Planned] = {}
+        self.by_any_name: dict[str, _Planned] = {}
         self.categories: dict[str, Category] = {}
         self.tags: dict[str, Tag] = {}
         self.taken_paths: set[str] = set()  # old paths that already have an OldURL row
@@ -216,8 +247,6 @@ class _Import:
                 slug = _unique_slug(document.slug, taken)
             taken.add(slug)
             planned = _Planned(document, slug, prior)
-            if document.date is not None:
-                planned.new_url = Post(slug=slug, published_at=document.date).get_absolute_url()
             self.posts.append(planned)
             self._index(planned)
 
@@ -238,23 +267,22 @@ class _Import:
                 slug = _unique_slug(document.slug, taken)
             taken.add(slug)
             planned = _Planned(document, slug, prior)
-            planned.new_url = reverse("blog:page", kwargs={"slug": slug})
             self.pages.append(planned)
             self._index(planned)
 
     def _index(self, planned: _Planned) -> None:
         """Where `{% link %}` and `{% post_url %}` find a document's new address."""
-        if planned.new_url is None:
+        if not planned.has_url:
             return
         source = planned.document.source
         root = str(source.site.root or "")
         if source.rel:
-            self.by_rel[(root, source.rel)] = planned.new_url
+            self.by_rel[(root, source.rel)] = planned
         if source.kind != jekyll.PAGE:
             name = source.name.rsplit(".", 1)[0]
             for key in {name, name.rsplit("/", 1)[-1]}:
-                self.by_name[(root, key)] = planned.new_url
-                self.by_any_name.setdefault(key, planned.new_url)
+                self.by_name[(root, key)] = planned
+                self.by_any_name.setdefault(key, planned)
 
     def _context(self, document: jekyll.Document) -> jekyll.LiquidContext:
         site = document.source.site
@@ -263,16 +291,16 @@ class _Import:
         def post_url(name: str) -> str | None:
             name = name.strip().lstrip("/")
             for key in (name, name.rsplit(".", 1)[0]):
-                url = self.by_name.get((root, key)) or self.by_any_name.get(key)
-                if url:
-                    return url
+                planned = self.by_name.get((root, key)) or self.by_any_name.get(key)
+                if planned:
+                    return planned.new_url
             return None
 
         def link(path: str) -> str | None:
             path = jekyll.nfc(path.strip().lstrip("/"))
-            url = self.by_rel.get((root, path))
-            if url:
-                return url
+            planned = self.by_rel.get((root, path))
+            if planned:
+                return planned.new_url
             # A static file: its old address, which the file step then copies and rewrites.
             files_root = site.files_root
             if files_root is not None and (files_root / path).is_file():
@@ -409,13 +437,6 @@ class _Import:
                 self.tags[key] = Tag.objects.create(name=name[:100])
 
     def write_all(self) -> None:
-        wanted = [
-            path for planned in self.posts + self.pages for path in planned.document.old_paths()
-        ]
-        for chunk in _chunks(wanted):
-            self.taken_paths.update(
-                OldURL.objects.filter(path__in=chunk).values_list("path", flat=True)
-            )
         todo = []
         for planned in self.posts + self.pages:
             kind = planned.document.source.kind
@@ -423,26 +444,57 @@ class _Import:
                 self.report.add(planned.key, kind, UNCHANGED)
             else:
                 todo.append(planned)
-        for number, planned in enumerate(todo, 1):
-            if self.progress:
-                self._progress(number, len(todo))
-            status = UPDATED if planned.existing else CREATED
-            kind = planned.document.source.kind
-            for code, message in planned.document.notes + planned.notes:
-                self.report.note(planned.key, code, message)
-            if self.dry_run:
-                self.report.add(planned.key, kind, status)
-                continue
-            try:
-                self._copy_files(planned)
-                if kind == jekyll.PAGE:
-                    self._write_page(planned)
+        wanted = [path for planned in todo for path in planned.document.old_paths()]
+        for chunk in _chunks(wanted):
+            self.taken_paths.update(
+                OldURL.objects.filter(path__in=chunk).values_list("path", flat=True)
+            )
+
+        # Posts are rendered first (in other processes when that pays), then written here in
+        # order as their HTML comes in.
+        def renders(planned: _Planned) -> bool:
+            return not self.dry_run and planned.document.source.kind != jekyll.PAGE
+
+        # New posts are written from these; changed ones only take their text to render.
+        posts = [Post(**self._post_values(planned)) for planned in todo if renders(planned)]
+        sources = [post.render_input() for post in posts]
+        new_posts: list[tuple[_Planned, Post]] = []
+        with rendered_posts(sources, self.workers) as rendered:
+            pairs = zip(posts, sources, rendered, strict=True)
+            for number, planned in enumerate(todo, 1):
+                if self.progress:
+                    self._progress(number, len(todo))
+                # Taken before anything can fail, so that each post gets its own fields.
+                if renders(planned):
+                    post, source, fields = next(pairs)
+                    post.use_rendered(source, fields)
+                status = UPDATED if planned.existing else CREATED
+                kind = planned.document.source.kind
+                for code, message in planned.document.notes + planned.notes:
+                    self.report.note(planned.key, code, message)
+                if self.dry_run:
+                    self.report.add(planned.key, kind, status)
+                    continue
+                batched = kind != jekyll.PAGE and not planned.existing
+                if not batched or len(new_posts) == BATCH:
+                    # Written before what follows, so the report keeps the files' order.
+                    self._create_posts(new_posts)
+                    new_posts = []
+                try:
+                    self._copy_files(planned)
+                    if batched:
+                        post.render()  # as save() would: takes the fields rendered for it
+                        new_posts.append((planned, post))
+                        continue
+                    if kind == jekyll.PAGE:
+                        self._write_page(planned)
+                    else:
+                        self._write_post(planned, source, fields)
+                except (DatabaseError, OSError) as error:
+                    self.report.add(planned.key, kind, FAILED, str(error))
                 else:
-                    self._write_post(planned)
-            except (DatabaseError, OSError) as error:
-                self.report.add(planned.key, kind, FAILED, str(error))
-            else:
-                self.report.add(planned.key, kind, status)
+                    self.report.add(planned.key, kind, status)
+            self._create_posts(new_posts)
         if self.progress and todo:
             self._write("\n")
 
@@ -465,54 +517,125 @@ class _Import:
             self.copied[local.name] = copy_to_storage(local.path, local.name)
             self.report.files_copied += 1
 
-    def _write_post(self, planned: _Planned) -> None:
+    @staticmethod
+    def _post_values(planned: _Planned) -> dict[str, object]:
         document = planned.document
-        site = document.source.site
-        with transaction.atomic():
-            post = None
-            if planned.existing:
-                post = Post.objects.filter(pk=planned.existing[0]).first()
-            post = post or Post()
-            post.title = document.title[:300]
-            post.slug = planned.slug
-            post.body = planned.body
-            post.excerpt = planned.excerpt
-            post.excerpt_separator = document.excerpt_separator[:50]
-            post.hard_wrap = site.hard_wrap
-            post.description = document.description[:300]
-            post.status = Post.Status.PUBLISHED if document.is_published else Post.Status.DRAFT
-            post.published_at = document.date
-            post.updated_at = document.updated_at
-            post.source_path = document.source.key
-            post.source_hash = planned.hash
-            post.old_permalink = document.old_permalink[:500]
-            post.front_matter = document.front_matter
-            post.save()
-            # `MixedCase` and `Mixedcase` are one category: one row.
-            categories = list(
-                {
-                    category_slug(key): self.categories[category_slug(key)]
-                    for key in document.categories
-                }.values()
-            )
-            if planned.existing:
-                post.categories.set(categories)
-            else:  # a new post has no rows yet: one insert, no lookups
-                through = Post.categories.through
-                through.objects.bulk_create(
-                    through(post_id=post.pk, category_id=category.pk) for category in categories
-                )
-            self._set_tags(post, [self.tags[name.lower()] for name in document.tags], planned)
-            self._keep_old_paths(document.old_paths(), planned, post=post)
+        return {
+            "title": document.title[:300],
+            "slug": planned.slug,
+            "body": planned.body,
+            "excerpt": planned.excerpt,
+            "excerpt_separator": document.excerpt_separator[:50],
+            "hard_wrap": document.source.site.hard_wrap,
+            "description": document.description[:300],
+            "status": Post.Status.PUBLISHED if document.is_published else Post.Status.DRAFT,
+            "published_at": document.date,
+            "updated_at": document.updated_at,
+            "source_path": document.source.key,
+            "source_hash": planned.hash,
+            "old_permalink": document.old_permalink[:500],
+            "front_matter": document.front_matter,
+        }
 
-    def _set_tags(self, post: Post, tags: list[Tag], planned: _Planned) -> None:
+    def _create_posts(self, batch: list[tuple[_Planned, Post]]) -> None:
+        """New posts, many in one transaction with one INSERT per table (a post alone costs
+        five queries and a commit). If the batch fails, each of its posts is written on its
+        own, so that only a failing post is left out, whole."""
+        if not batch:
+            return
+        try:
+            with transaction.atomic():
+                added, notes = self._insert_posts(batch)
+        except DatabaseError as error:
+            for _planned, post in batch:  # ids from the INSERT that was rolled back
+                post.pk = None
+            if len(batch) == 1:
+                planned = batch[0][0]
+                self.report.add(planned.key, planned.document.source.kind, FAILED, str(error))
+            else:
+                for item in batch:
+                    self._create_posts([item])
+            return
+        self.report.old_urls_added += added
+        for key, code, message in notes:
+            self.report.note(key, code, message)
+        for planned, _post in batch:
+            self.report.add(planned.key, planned.document.source.kind, CREATED)
+
+    def _insert_posts(
+        self, batch: list[tuple[_Planned, Post]]
+    ) -> tuple[int, list[tuple[str, str, str]]]:
+        posts = [post for _planned, post in batch]
+        Post.objects.bulk_create(posts)
+        if posts[0].pk is None:  # back ends that do not return ids from bulk inserts
+            ids = dict(
+                Post.objects.filter(
+                    source_path__in=[post.source_path for post in posts]
+                ).values_list("source_path", "pk")
+            )
+            for post in posts:
+                post.pk = ids[post.source_path]
+        category_through = Post.categories.through
+        tag_through = Post.tags.through
+        content_type = ContentType.objects.get_for_model(Post)
+        category_rows, tag_rows, url_rows, notes = [], [], [], []
+        claimed: set[str] = set()  # old paths given to an earlier post of the batch
+        for planned, post in batch:
+            document = planned.document
+            category_rows.extend(
+                category_through(post_id=post.pk, category_id=category.pk)
+                for category in self._categories(document)
+            )
+            tags = {self.tags[name.lower()].pk for name in document.tags}
+            tag_rows.extend(
+                tag_through(content_type=content_type, object_id=post.pk, tag_id=tag_id)
+                for tag_id in tags
+            )
+            rows, conflicts = self._keep_old_paths(document.old_paths(), planned, post=post)
+            for row in rows:
+                if row.path in claimed:
+                    conflicts.append(_conflict(row.path))
+                else:
+                    claimed.add(row.path)
+                    url_rows.append(row)
+            notes.extend((planned.key, "conflict", message) for message in conflicts)
+        category_through.objects.bulk_create(category_rows, batch_size=CHUNK)
+        tag_through.objects.bulk_create(tag_rows, batch_size=CHUNK)
+        OldURL.objects.bulk_create(url_rows, batch_size=CHUNK)
+        return len(url_rows), notes
+
+    def _categories(self, document: jekyll.Document) -> list[Category]:
+        # `MixedCase` and `Mixedcase` are one category: one row.
+        return list(
+            {
+                category_slug(key): self.categories[category_slug(key)]
+                for key in document.categories
+            }.values()
+        )
+
+    def _write_post(
+        self, planned: _Planned, source: RenderInput, fields: dict[str, object]
+    ) -> None:
+        """A post already in the database, changed since the last run."""
+        document = planned.document
+        with transaction.atomic():
+            post = Post.objects.get(pk=planned.existing[0])
+            for name, value in self._post_values(planned).items():
+                setattr(post, name, value)
+            post.use_rendered(source, fields)
+            post.save()
+            post.categories.set(self._categories(document))
+            self._set_tags(post, [self.tags[name.lower()] for name in document.tags])
+            self._add_old_urls(planned, post=post)
+
+    def _set_tags(self, post: Post, tags: list[Tag]) -> None:
         """taggit's `set` costs a get_or_create per tag; the rows are written in bulk here
         (nothing but the page cache listens to them, and the import bumps it once)."""
         through = Post.tags.through
         content_type = ContentType.objects.get_for_model(Post)
         items = through.objects.filter(content_type=content_type, object_id=post.pk)
         wanted = {tag.pk: tag for tag in tags}
-        existing = set(items.values_list("tag_id", flat=True)) if planned.existing else set()
+        existing = set(items.values_list("tag_id", flat=True))
         if existing - wanted.keys():
             items.filter(tag_id__in=existing - wanted.keys()).delete()
         through.objects.bulk_create(
@@ -526,7 +649,10 @@ class _Import:
             page = None
             if planned.existing:
                 page = Page.objects.filter(pk=planned.existing[0]).first()
-            page = page or Page()
+            if page is None:
+                # A new page joins the menu, unless another part of the site answers its
+                # address (an old contact page lives on as the contact form); she can untick it.
+                page = Page(show_in_menu=_is_free_page_address(planned.slug))
             page.title = document.title[:300]
             page.slug = planned.slug
             page.body = planned.body
@@ -537,22 +663,34 @@ class _Import:
             page.source_hash = planned.hash
             page.front_matter = document.front_matter
             page.save()
-            self._keep_old_paths(document.old_paths(), planned, page=page)
+            self._add_old_urls(planned, page=page)
+
+    def _add_old_urls(self, planned: _Planned, *, post: Post | None = None, page=None) -> None:
+        rows, conflicts = self._keep_old_paths(
+            planned.document.old_paths(), planned, post=post, page=page
+        )
+        OldURL.objects.bulk_create(rows)
+        self.report.old_urls_added += len(rows)
+        for message in conflicts:
+            self.report.note(planned.key, "conflict", message)
 
     def _keep_old_paths(
         self, paths: list[str], planned: _Planned, *, post: Post | None = None, page=None
-    ) -> None:
-        """Old addresses point at the post or page itself, so a later change of slug still
+    ) -> tuple[list[OldURL], list[str]]:
+        """The new OldURL rows for a post's or page's old addresses (rows that lead elsewhere
+        are pointed at it here), and a message for each address another post already has.
+
+        Old addresses point at the post or page itself, so a later change of slug still
         lands right. Rows are never deleted here: the admin keeps addresses of moved posts."""
         paths = [path for path in paths if path != planned.new_url]
         if not paths:
-            return
+            return [], []
         # Paths no row had when the run started, and no earlier post of this run took, need
         # no lookup (the common case: a first import).
         taken = [path for path in paths if path in self.taken_paths]
         existing = {row.path: row for row in OldURL.objects.filter(path__in=taken)} if taken else {}
         self.taken_paths.update(paths)
-        new_rows = []
+        new_rows, conflicts = [], []
         for path in paths:
             row = existing.get(path)
             if row is None:
@@ -560,17 +698,11 @@ class _Import:
             elif (post and row.post_id == post.pk) or (page and row.page_id == page.pk):
                 continue
             elif row.post_id or row.page_id:
-                self.report.note(
-                    planned.key,
-                    "conflict",
-                    _("old address %(path)s already leads to another post or page")
-                    % {"path": path},
-                )
+                conflicts.append(_conflict(path))
             else:
                 row.post, row.page, row.target = post, page, ""
                 row.save(update_fields=["post", "page", "target"])
-        OldURL.objects.bulk_create(new_rows)
-        self.report.old_urls_added += len(new_rows)
+        return new_rows, conflicts
 
     # --- addresses that lead to lists, files and the search ---------------------------
 
@@ -579,6 +711,7 @@ class _Import:
         (jekyll-archives made no page for the others)."""
         if self.dry_run:
             return
+        listed: set[tuple[int, str, str]] = set()  # (site, kind, name): a tag has many posts
         for planned in self.posts:
             document = planned.document
             if not document.is_published:
@@ -587,12 +720,14 @@ class _Import:
             for name in document.tags:
                 tag = self.tags.get(name.lower())
                 target = self._reverse("blog:tag", tag.slug if tag else "", planned)
-                if target:
+                if target and (id(site), "tag", name) not in listed:
+                    listed.add((id(site), "tag", name))
                     for path in jekyll.archive_paths(site, "tag", self.tag_dir, name):
                         self.targets.setdefault(path, target)
             for key in document.categories:
                 target = self._reverse("blog:category", category_slug(key), planned)
-                if target:
+                if target and (id(site), "category", key) not in listed:
+                    listed.add((id(site), "category", key))
                     for path in jekyll.archive_paths(site, "category", self.category_dir, key):
                         self.targets.setdefault(path, target)
 
@@ -646,6 +781,41 @@ class _Import:
         self.report.old_urls_added += len(new_rows)
 
 
+def _conflict(path: str) -> str:
+    return _("old address %(path)s already leads to another post or page") % {"path": path}
+
+
+def default_workers() -> int:
+    """The cores this process may use: an import is the machine's main job while it runs."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def rendered_posts(sources: list[RenderInput], workers: int) -> Iterator[Iterator[dict]]:
+    """Each source's generated fields (`render_post_fields`), in order.
+
+    With enough posts, `workers` processes render them while this one writes the first ones;
+    otherwise they are rendered here, one at a time as they are asked for.
+    """
+    if (
+        workers < 2
+        or len(sources) < PARALLEL_MIN_POSTS
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        yield map(render_post_fields, sources)
+        return
+    # Forked workers start at once, with this process's settings and Markdown instances
+    # already built. They only render: the database connection they inherit is never used.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool.map(render_post_fields, sources, chunksize=16)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def category_slug(key: str) -> str:
     """The Category.slug for a Jekyll key: the key as Jekyll lower-cases it for URLs
     (`good_job`), made URL-safe when it is not (`Données` → `donnees`)."""
@@ -676,6 +846,7 @@ def import_site(
     tag_dir: str | None = None,
     category_dir: str | None = None,
     stdout: TextIO | OutputWrapper | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import Jekyll sites, `_posts` folders or single files; see ../shared/JEKYLL.md.
 
@@ -683,6 +854,7 @@ def import_site(
     None means: the site's jekyll-archives permalinks, else jekyll-archives' `tag`/`category`.
     A file that cannot be read is reported and the others imported; each post is written in
     its own transaction. With `dry_run`, everything is read and reported, nothing written.
+    Posts are rendered in `workers` processes (default: one per core) when there are many.
     """
     report = ImportReport(dry_run=dry_run)
     found = jekyll.discover(paths)
@@ -695,7 +867,12 @@ def import_site(
         report.add(left.path, left.kind, FAILED, left.reason)
 
     run = _Import(
-        report, dry_run=dry_run, tag_dir=tag_dir, category_dir=category_dir, stdout=stdout
+        report,
+        dry_run=dry_run,
+        tag_dir=tag_dir,
+        category_dir=category_dir,
+        stdout=stdout,
+        workers=default_workers() if workers is None else workers,
     )
     posts, pages = [], []
     for source in found.sources:
@@ -747,3 +924,11 @@ def fill_identity(sites: list[jekyll.SiteConfig]) -> None:
             changed = True
     if changed:
         identity.save()
+
+
+def _is_free_page_address(slug: str) -> bool:
+    try:
+        match = resolve(reverse("blog:page", kwargs={"slug": slug}))
+    except (NoReverseMatch, Resolver404):
+        return False
+    return match.view_name == "blog:page"

@@ -97,7 +97,11 @@ def render_markdown(text: str, options: RenderOptions | None = None) -> str:
     options = options or RenderOptions()
     md = _markdown_for(options)
     md.reset()
-    rendered = md.convert(text or "")
+    return _finish(md.convert(text or ""), options)
+
+
+def _finish(rendered: str, options: RenderOptions) -> str:
+    """Python-Markdown's output made safe and typeset."""
     cleaned = sanitize_html(rendered)
     if options.french_typography:
         return apply_french_typography(cleaned)
@@ -322,13 +326,8 @@ def _find_separator(text: str, separator: str) -> int | None:
     return None
 
 
-def split_excerpt(text: str, separator: str) -> tuple[str, bool]:
-    """The excerpt's markdown, and whether the post goes on after it.
-
-    The excerpt ends at `separator` (`<!--more-->`), else at the end of the first paragraph
-    (Jekyll's default separator). A separator inside fenced code or inside an unclosed HTML
-    block does not count, so an excerpt never leaves a fence or a `<div>` open.
-    """
+def _cut(text: str, separator: str) -> tuple[str, str | None, str, list[str]]:
+    """Where the excerpt ends: (head, separator used or None, tail, link definitions carried)."""
     text = (text or "").replace("\r\n", "\n").strip("\n")
     position = None
     used = separator
@@ -338,16 +337,108 @@ def split_excerpt(text: str, separator: str) -> tuple[str, bool]:
         used = JEKYLL_DEFAULT_SEPARATOR
         position = _find_separator(text, used)
     if position is None:
-        return text, False
+        return text, None, "", []
     head, tail = text[:position], text[position + len(used) :]
-    if not tail.strip():
-        return head, False
     definitions = []
-    for match in LINK_DEFINITION_RE.finditer(tail):
-        label = match.group(1)
-        # A footnote definition comes along only when the excerpt calls it.
-        if not label.startswith("^") or f"[{label}]" in head:
-            definitions.append(match.group(0))
+    if tail.strip():
+        for match in LINK_DEFINITION_RE.finditer(tail):
+            label = match.group(1)
+            # A footnote definition comes along only when the excerpt calls it.
+            if not label.startswith("^") or f"[{label}]" in head:
+                definitions.append(match.group(0))
+    return head, used, tail, definitions
+
+
+def split_excerpt(text: str, separator: str) -> tuple[str, bool]:
+    """The excerpt's markdown, and whether the post goes on after it.
+
+    The excerpt ends at `separator` (`<!--more-->`), else at the end of the first paragraph
+    (Jekyll's default separator). A separator inside fenced code or inside an unclosed HTML
+    block does not count, so an excerpt never leaves a fence or a `<div>` open.
+    """
+    return _excerpt_of(_cut(text, separator))
+
+
+def _excerpt_of(cut: tuple[str, str | None, str, list[str]]) -> tuple[str, bool]:
+    head, used, tail, definitions = cut
+    if used is None or not tail.strip():
+        return head, False
     if definitions:
         head = head.rstrip("\n") + "\n\n" + "\n".join(definitions)
     return head, True
+
+
+# A separator that Python-Markdown keeps in its output as it is: an HTML comment on one line.
+COMMENT_SEPARATOR_RE = re.compile(r"<!--[^\n]*?-->")
+VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr"}
+)  # fmt: skip
+
+
+def _at_top_level(rendered: str) -> bool:
+    """Whether every element opened in this HTML is closed, in order (what follows it then
+    stands between top-level blocks)."""
+    open_tags: list[str] = []
+    for tag in TAG_RE.findall(rendered):
+        name_match = TAG_NAME_RE.match(tag)
+        if name_match is None:
+            continue  # a comment or a declaration
+        name = name_match.group(1).lower()
+        if tag.startswith("</"):
+            if not open_tags or open_tags.pop() != name:
+                return False
+        elif name not in VOID_TAGS and not tag.endswith("/>"):
+            open_tags.append(name)
+    return not open_tags
+
+
+def _excerpt_in_body(
+    rendered: str, md: markdown.Markdown, cut: tuple[str, str | None, str, list[str]]
+) -> str | None:
+    """The excerpt's HTML cut from the body's (before sanitising), when rendering the excerpt
+    alone would give exactly that; None when it might not.
+
+    It does when the excerpt ends at a comment separator that stands between top-level blocks
+    and the body has nothing document-wide that the excerpt alone would see differently:
+    link references, footnotes called in the excerpt, abbreviations, kramdown's `{:toc}` and
+    block attribute lists (which may apply across the separator).
+    """
+    head, used, tail, definitions = cut
+    if used is None or not COMMENT_SEPARATOR_RE.fullmatch(used):
+        return None
+    if used in head or used in tail or definitions or md.references:
+        return None
+    if "[^" in head or "{:" in head or "{:" in tail or "*[" in head or "*[" in tail:
+        return None
+    position = rendered.find(used)
+    if position == -1 or rendered.find(used, position + 1) != -1:
+        return None
+    before = rendered[:position]
+    if not _at_top_level(before):
+        return None
+    return before.strip()
+
+
+def render_with_excerpt(
+    text: str, separator: str, options: RenderOptions | None = None
+) -> tuple[str, str, bool]:
+    """A post's HTML, its excerpt's HTML and whether the post goes on after the excerpt.
+
+    The same as `render_markdown(text)` and `render_markdown(split_excerpt(text)[0])`, in a
+    single Markdown pass in the common cases (a `<!--more-->` between paragraphs, or a post
+    that is all excerpt): the import renders thousands of posts, and this is most of its time.
+    """
+    options = options or RenderOptions()
+    md = _markdown_for(options)
+    md.reset()
+    rendered = md.convert(text or "")
+    body_html = _finish(rendered, options)
+    cut = _cut(text, separator)
+    excerpt, more = _excerpt_of(cut)
+    if excerpt == (text or ""):
+        return body_html, body_html, more
+    excerpt_rendered = _excerpt_in_body(rendered, md, cut)
+    if excerpt_rendered is None:
+        return body_html, render_markdown(excerpt, options), more
+    return body_html, _finish(excerpt_rendered, options), more

@@ -16,7 +16,8 @@ from taggit.models import Tag
 
 from blog import importer
 from blog.importer import import_site
-from blog.models import Category, OldURL, Page, Post
+from blog.models import Category, OldURL, Page, Post, render_post_fields
+from tests.test_kramdown_differential import FRONT_MATTER_RE
 
 TESTS = Path(__file__).resolve().parent
 SITE = TESTS / "jekyll_site"
@@ -647,3 +648,117 @@ def test_render_with_liquid_false_keeps_the_text_as_written(tmp_path):
     report = import_site([root])
     assert Post.objects.get().body == "{{ x }} {% y %}"
     assert report.notes == []
+
+
+# --- Speed: batches and worker processes (the figures are in bench/import_speed.py) ---------
+
+
+def many_posts(root: Path, count: int, shared_dir: Path | None = None) -> Path:
+    """A site of `count` posts whose bodies take the renderer's different paths."""
+    bodies = [
+        "Intro : « oui » !\n\n<!--more-->\n\n## Partie\n\n- un\n- deux\n",
+        "Intro[^1].\n\n<!--more-->\n\nSuite.\n\n[^1]: La note.",
+        "Un [lien][l].\n\n<!--more-->\n\n[l]: https://example.org",
+        "Premier paragraphe.\n\nSecond.",
+        "Seul.",
+    ]
+    if shared_dir is not None:
+        bodies += [
+            FRONT_MATTER_RE.sub("", path.read_text(encoding="utf-8"), count=1)
+            for path in sorted((shared_dir / "seeds").glob("*.txt"))
+        ]
+    for number in range(count):
+        write(
+            root / "_posts" / f"2017-01-{1 + number % 28:02d}-billet-{number}.md",
+            f"---\ntitle: Billet {number}\ntags: [ess, t{number % 3}]\ncategory: c{number % 2}\n"
+            f"redirect_from: /ancien/{number}/\n---\n{bodies[number % len(bodies)]}",
+        )
+    return root
+
+
+GENERATED = ("body_html", "excerpt_html", "has_more", "word_count", "search_document")
+
+
+def test_posts_rendered_in_worker_processes_are_rendered_as_on_save(
+    tmp_path, shared_dir, monkeypatch
+):
+    started = []
+
+    class Pool(importer.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_POSTS", 5)
+    report = import_site([many_posts(tmp_path / "site", 14, shared_dir)], workers=2)
+    assert started == [(2,)] and report.count(importer.CREATED) == 14
+    for post in Post.objects.all():
+        expected = render_post_fields(post.render_input())
+        assert {name: getattr(post, name) for name in GENERATED} == {
+            name: expected[name] for name in GENERATED
+        }
+
+
+def test_few_posts_are_rendered_in_this_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", None)  # would fail if used
+    report = import_site([many_posts(tmp_path / "site", 5)], workers=2)
+    assert report.count(importer.CREATED) == 5
+
+
+def test_new_posts_are_written_in_a_few_queries(tmp_path, django_assert_max_num_queries):
+    root = many_posts(tmp_path / "site", 40)
+    # Per batch of new posts: a savepoint, the posts, their categories, tags and old
+    # addresses (5 queries); per new tag, 3 (taggit's save); the rest is once per run.
+    # Forty posts one by one took over 200.
+    with django_assert_max_num_queries(30):
+        report = import_site([root])
+    assert report.count(importer.CREATED) == 40
+    post = Post.objects.get(source_path="_posts/2017-01-04-billet-3.md")
+    assert sorted(post.tags.names()) == ["ess", "t0"]
+    assert [category.slug for category in post.categories.all()] == ["c1"]
+    assert OldURL.objects.get(path="/ancien/3/").post == post
+    assert OldURL.objects.filter(post=post).count() == 2  # its permalink and redirect_from
+
+
+def test_a_failing_post_in_a_batch_leaves_only_itself_out(tmp_path, monkeypatch):
+    root = many_posts(tmp_path / "site", 6)
+    original = importer._Import._keep_old_paths
+
+    def failing(self, paths, planned, **owner):
+        if planned.key.endswith("billet-2.md"):
+            raise DatabaseError("disk full")
+        return original(self, paths, planned, **owner)
+
+    monkeypatch.setattr(importer._Import, "_keep_old_paths", failing)
+    report = import_site([root])
+    assert [outcome.status for outcome in report.outcomes] == ["created"] * 2 + ["failed"] + [
+        "created"
+    ] * 3
+    assert report.failed[0].reason == "disk full"
+    assert Post.objects.count() == 5 and OldURL.objects.filter(post__isnull=False).count() == 10
+    assert not OldURL.objects.filter(path="/ancien/2/").exists()
+    assert OldURL.objects.filter(path="/ancien/3/").exists()
+    assert sorted(Post.objects.get(slug="billet-3").tags.names()) == ["ess", "t0"]
+
+
+def test_two_new_posts_of_one_batch_claiming_one_old_address(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-03-a.md", "---\nredirect_from: /commun/\n---\nA")
+    write(root / "_posts" / "2017-01-04-b.md", "---\nredirect_from: /commun/\n---\nB")
+    report = import_site([root])
+    assert report.count(importer.CREATED) == 2
+    assert OldURL.objects.get(path="/commun/").post.slug == "a"
+    assert [(note.path, note.code) for note in report.notes] == [
+        ("_posts/2017-01-04-b.md", "conflict")
+    ]
+
+
+def test_command_workers_option(tmp_path, monkeypatch):
+    root = many_posts(tmp_path / "site", 3)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_POSTS", 1)
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", None)  # one worker: none started
+    call_command("import_posts", str(root), "--workers", "1", stdout=io.StringIO())
+    assert Post.objects.count() == 3
+    with pytest.raises(CommandError):
+        call_command("import_posts", str(root), "--workers", "0", stdout=io.StringIO())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -15,11 +16,13 @@ from blog.rendering import (
     RenderOptions,
     apply_french_typography,
     render_markdown,
+    render_with_excerpt,
     sanitize_html,
     split_excerpt,
 )
 from tests.test_kramdown_differential import FRONT_MATTER_RE
 
+TESTS = Path(__file__).resolve().parent
 NBSP = "\u00a0"
 NNBSP = "\u202f"
 PLAIN = RenderOptions(hard_wrap=False, french_typography=False)
@@ -409,6 +412,87 @@ def test_excerpt_with_an_unclosed_tag_before_the_separator_is_still_well_formed(
     assert more and html.count("<div>") == html.count("</div>") == 1
 
 
+# --- Body and excerpt in one pass ---------------------------------------------------------
+
+SAMPLES = sorted((TESTS / "rendering_samples").glob("*.md"))
+
+
+def two_renders(text: str, options: RenderOptions) -> tuple[str, str, bool]:
+    excerpt, more = split_excerpt(text, "<!--more-->")
+    return render_markdown(text, options), render_markdown(excerpt, options), more
+
+
+@pytest.fixture
+def second_renders(monkeypatch) -> list[str]:
+    """The texts `render_with_excerpt` rendered a second time (its excerpt, alone)."""
+    texts: list[str] = []
+    real = rendering.render_markdown
+
+    def counting(text, options=None):
+        texts.append(text)
+        return real(text, options)
+
+    monkeypatch.setattr(rendering, "render_markdown", counting)
+    return texts
+
+
+def test_body_and_excerpt_in_one_pass_are_what_two_renders_give(shared_dir, second_renders):
+    """Every sample and seed, with `<!--more-->` after each of its paragraphs in turn."""
+    texts = [path.read_text(encoding="utf-8") for path in SAMPLES]
+    texts += [seed_body(shared_dir, path.name) for path in sorted(shared_dir.glob("seeds/*"))]
+    variants = []
+    for text in texts:
+        variants.append(text)
+        for blank in re.finditer(r"\n\n", text):
+            variants.append(f"{text[: blank.start()]}\n\n<!--more-->\n\n{text[blank.end() :]}")
+            variants.append(f"{text[: blank.start()]}\n<!--more-->\n{text[blank.end() :]}")
+    single_passes = 0
+    for text in variants:
+        for options in (FRENCH, PLAIN):
+            before = len(second_renders)
+            result = render_with_excerpt(text, "<!--more-->", options)
+            single_passes += len(second_renders) == before
+            assert result == two_renders(text, options), text
+    # The common case does not pay for a second pass.
+    assert single_passes > len(variants) // 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intro : *oui*.\n\n<!--more-->\n\n## Suite\n\n- a\n- b\n",
+        "Intro\n<!--more-->\nSuite",
+        "# Titre\n\nIntro\n\n<!--more-->\n\n# Titre\n",  # ids numbered across the post
+        "<div>Encadré</div>\n\n<!--more-->\n\nSuite",
+        "Tout.\n\n<!--more-->\n",
+        "Un seul paragraphe.",
+    ],
+)
+def test_one_pass_when_the_excerpt_is_a_top_level_start_of_the_post(text, second_renders):
+    assert render_with_excerpt(text, "<!--more-->", FRENCH) == two_renders(text, FRENCH)
+    assert second_renders == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Intro[^1].\n\n<!--more-->\n\nSuite\n\n[^1]: La note.",  # its note belongs to it
+        "Un [lien][l].\n\n<!--more-->\n\nSuite\n\n[l]: https://example.org",
+        "Le *[ESS] de l’ESS.\n\n<!--more-->\n\n*[ESS]: économie sociale",
+        "* {:toc}\n\n# Un\n\n<!--more-->\n\n# Deux",  # the contents list all headers
+        "- un\n\n  <!--more-->\n\n  deux",  # inside a list item
+        "Intro <!--more--> dans la phrase.\n\nSuite",
+        "Un.\n\n<!--more-->\n\nDeux.\n\n<!--more-->\n\nTrois.",
+        "<div>\nIntro\n<!--more-->\n</div>\n\nSuite",
+        "```\nun\n\n<!--more-->\n\ndeux\n```\n\nfin",
+        "Premier.\n\nSecond.",  # Jekyll's first-paragraph excerpt
+    ],
+)
+def test_two_passes_when_the_post_around_the_excerpt_changes_it(text, second_renders):
+    assert render_with_excerpt(text, "<!--more-->", FRENCH) == two_renders(text, FRENCH)
+    assert second_renders == [split_excerpt(text, "<!--more-->")[0]]
+
+
 # --- Her posts ------------------------------------------------------------------------------
 
 
@@ -477,3 +561,17 @@ def test_any_markdown_renders_without_error_or_leftovers(text, hard_wrap):
         assert "\x02" not in html and "\x03" not in html
         excerpt, _more = split_excerpt(text, "<!--more-->")
         render_markdown(excerpt, options)
+
+
+EXCERPT_PIECES = [
+    *MARKDOWN_PIECES,
+    "\n\n<!--more-->\n\n", "\n<!--more-->\n", "Mot.", "\n\n", "[x]", "[x]: http://a.b",
+    "\n\n*[mot]: m\n\n", "\n\n# T\n\n", "\n\n<div>\nb\n</div>\n\n", "[^1]: n",
+]  # fmt: skip
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(EXCERPT_PIECES), max_size=30).map("".join), st.booleans())
+def test_one_pass_excerpt_equals_two_renders_on_any_markdown(text, hard_wrap):
+    for options in (RenderOptions(hard_wrap=hard_wrap), PLAIN):
+        assert render_with_excerpt(text, "<!--more-->", options) == two_renders(text, options)

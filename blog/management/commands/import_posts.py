@@ -36,14 +36,26 @@ class Command(BaseCommand):
                 "jekyll-archives setting, else 'category')."
             ),
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help=_(
+                "Processes that render the posts when there are many (default: one per "
+                "processor; 1 renders them all in this process)."
+            ),
+        )
 
-    def handle(self, *args, paths, dry_run, tag_dir, category_dir, verbosity, **options):
+    def handle(self, *args, paths, dry_run, tag_dir, category_dir, workers, verbosity, **options):
+        if workers is not None and workers < 1:
+            raise CommandError(_("--workers must be 1 or more."))
         report = import_site(
             paths,
             dry_run=dry_run,
             tag_dir=tag_dir,
             category_dir=category_dir,
             stdout=self.stdout,
+            workers=workers,
         )
         for line in report.lines(verbosity):
             self.stdout.write(line)
