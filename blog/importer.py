@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import TextIO
 
@@ -57,6 +58,10 @@ SEARCH_PATH = "/search/"
 PARALLEL_MIN_POSTS = 200
 # New posts written per transaction.
 BATCH = 100
+# The hash of a post that depends on nothing but its file (no Liquid, no local files) is taken
+# from the file and the site's settings alone, marked with this prefix: a re-run then knows it
+# unchanged from the bytes, without reading the front matter or the markdown.
+SELF_CONTAINED = "file:"
 
 
 @dataclass
@@ -160,6 +165,10 @@ class _Planned:
         return self.document.source.key
 
     @property
+    def source(self) -> jekyll.Source:
+        return self.document.source
+
+    @property
     def has_url(self) -> bool:
         """A page or a dated post; an undated post stays a draft, with no address."""
         return self.document.source.kind == jekyll.PAGE or self.document.date is not None
@@ -172,6 +181,35 @@ class _Planned:
         if self.document.source.kind == jekyll.PAGE:
             return reverse("blog:page", kwargs={"slug": self.slug})
         return Post(slug=self.slug, published_at=self.document.date).get_absolute_url()
+
+
+@dataclass
+class _Unchanged:
+    """A post whose file has not changed since the last run, as the database has it."""
+
+    source: jekyll.Source
+    slug: str
+    published_at: datetime | None
+
+    @property
+    def key(self) -> str:
+        return self.source.key
+
+    @property
+    def has_url(self) -> bool:
+        return self.published_at is not None
+
+    @cached_property
+    def new_url(self) -> str | None:
+        if self.published_at is None:
+            return None
+        return Post(slug=self.slug, published_at=self.published_at).get_absolute_url()
+
+
+def file_hash(source: jekyll.Source, raw: bytes) -> str:
+    """The hash of a self-contained post (see SELF_CONTAINED)."""
+    digest = jekyll.content_hash(raw, source.site.fingerprint, source.key)
+    return SELF_CONTAINED + digest[: 64 - len(SELF_CONTAINED)]
 
 
 def _unique_slug(base: str, taken: set[str], max_length: int = 200) -> str:
@@ -220,33 +258,54 @@ class _Import:
         self.targets: dict[str, str] = {}  # old path → fixed new address
         self.copied: dict[str, str] = {}  # storage name → media URL, once per run
         # Where Liquid links lead: (site root, relative path or post name) → the document.
-        self.by_rel: dict[tuple[str, str], _Planned] = {}
-        self.by_name: dict[tuple[str, str], _Planned] = {}
-        self.by_any_name: dict[str, _Planned] = {}
+        self.by_rel: dict[tuple[str, str], _Planned | _Unchanged] = {}
+        self.by_name: dict[tuple[str, str], _Planned | _Unchanged] = {}
+        self.by_any_name: dict[str, _Planned | _Unchanged] = {}
         self.categories: dict[str, Category] = {}
         self.tags: dict[str, Tag] = {}
         self.taken_paths: set[str] = set()  # old paths that already have an OldURL row
         self.reversed: dict[tuple[str, str], str] = {}
+        # Posts already imported: source path → (id, slug, source_hash, published_at).
+        self.existing: dict[str, tuple[int, str, str, datetime | None]] = {}
+        self.taken_slugs: set[str] = set()
+        self.unchanged: list[_Unchanged] = []
 
     # --- planning ---------------------------------------------------------------------
 
-    def plan_posts(self, documents: list[jekyll.Document]) -> None:
-        existing: dict[str, tuple[int, str, str]] = {}
-        taken: set[str] = set()
-        for pk, slug, source_path, source_hash in Post.objects.values_list(
-            "id", "slug", "source_path", "source_hash"
+    def load_existing_posts(self) -> None:
+        for pk, slug, source_path, source_hash, published_at in Post.objects.values_list(
+            "id", "slug", "source_path", "source_hash", "published_at"
         ):
-            taken.add(slug)
+            self.taken_slugs.add(slug)
             if source_path:
-                existing[source_path] = (pk, slug, source_hash)
+                self.existing[source_path] = (pk, slug, source_hash, published_at)
+
+    def is_unchanged(self, source: jekyll.Source) -> bool:
+        """A self-contained post whose file is as it was: nothing to read (see SELF_CONTAINED)."""
+        prior = self.existing.get(source.key) if source.kind != jekyll.PAGE else None
+        if prior is None or not prior[2].startswith(SELF_CONTAINED):
+            return False
+        try:
+            raw = source.path.read_bytes()
+        except OSError:
+            return False  # read_document says why
+        if file_hash(source, raw) != prior[2]:
+            return False
+        self.unchanged.append(_Unchanged(source, prior[1], prior[3]))
+        return True
+
+    def plan_posts(self, documents: list[jekyll.Document]) -> None:
+        taken = self.taken_slugs
+        for unchanged in sorted(self.unchanged, key=lambda item: item.key):
+            self._index(unchanged)
         for document in sorted(documents, key=lambda item: item.source.key):
-            prior = existing.get(document.source.key)
+            prior = self.existing.get(document.source.key)
             if prior and _keeps_slug(prior[1], document.slug):
                 slug = prior[1]
             else:
                 slug = _unique_slug(document.slug, taken)
             taken.add(slug)
-            planned = _Planned(document, slug, prior)
+            planned = _Planned(document, slug, prior[:3] if prior else None)
             self.posts.append(planned)
             self._index(planned)
 
@@ -270,11 +329,11 @@ class _Import:
             self.pages.append(planned)
             self._index(planned)
 
-    def _index(self, planned: _Planned) -> None:
+    def _index(self, planned: _Planned | _Unchanged) -> None:
         """Where `{% link %}` and `{% post_url %}` find a document's new address."""
         if not planned.has_url:
             return
-        source = planned.document.source
+        source = planned.source
         root = str(source.site.root or "")
         if source.rel:
             self.by_rel[(root, source.rel)] = planned
@@ -341,8 +400,23 @@ class _Import:
         planned.excerpt = self._rewrite_files(excerpt, planned)
         self._front_matter_image(planned)
         site = document.source.site
-        planned.hash = jekyll.content_hash(
-            document.raw, site.fingerprint, planned.slug, planned.body, planned.excerpt
+        if document.is_post and self._self_contained(planned):
+            planned.hash = file_hash(document.source, document.raw)
+        else:
+            planned.hash = jekyll.content_hash(
+                document.raw, site.fingerprint, planned.slug, planned.body, planned.excerpt
+            )
+
+    @staticmethod
+    def _self_contained(planned: _Planned) -> bool:
+        """Whether the post's text depends only on its file: not on other posts' addresses
+        (Liquid) nor on files that may appear or change (the site's settings are in its
+        fingerprint). Its slug is kept from run to run."""
+        document = planned.document
+        if planned.files or any(code == "missing-file" for code, _message in planned.notes):
+            return False
+        return not document.render_liquid or not any(
+            "{%" in text or "{{" in text for text in (document.body, document.excerpt)
         )
 
     def _rewrite_files(self, text: str, planned: _Planned) -> str:
@@ -874,8 +948,12 @@ def import_site(
         stdout=stdout,
         workers=default_workers() if workers is None else workers,
     )
+    run.load_existing_posts()
     posts, pages = [], []
     for source in found.sources:
+        if run.is_unchanged(source):
+            report.add(source.key, source.kind, UNCHANGED)
+            continue
         try:
             document = jekyll.read_document(source)
         except jekyll.JekyllError as error:

@@ -14,7 +14,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 from taggit.models import Tag
 
-from blog import importer
+from blog import importer, jekyll
 from blog.importer import import_site
 from blog.models import Category, OldURL, Page, Post, render_post_fields
 from tests.test_kramdown_differential import FRONT_MATTER_RE
@@ -762,3 +762,51 @@ def test_command_workers_option(tmp_path, monkeypatch):
     assert Post.objects.count() == 3
     with pytest.raises(CommandError):
         call_command("import_posts", str(root), "--workers", "0", stdout=io.StringIO())
+
+
+def test_unchanged_self_contained_posts_are_not_read_again(tmp_path, monkeypatch):
+    root = many_posts(tmp_path / "site", 4)
+    write(root / "_posts" / "2017-02-01-lien.md", "Voir [B]({% post_url 2017-01-02-billet-1 %}).")
+    write(root / "_posts" / "2017-02-02-image.md", "![x](/img/x.png)")
+    write(root / "img" / "x.png", b"png")
+    import_site([root])
+    read = []
+    real = jekyll.read_document
+
+    def reading(source):
+        read.append(source.key)
+        return real(source)
+
+    monkeypatch.setattr(jekyll, "read_document", reading)
+    report = import_site([root])
+    assert report.count(importer.UNCHANGED) == 6
+    # Only the posts that depend on others (Liquid) or on files are read again.
+    assert read == ["_posts/2017-02-01-lien.md", "_posts/2017-02-02-image.md"]
+
+    (root / "_posts" / "2017-01-03-billet-2.md").write_text("---\ntitle: Revu\n---\nNouveau.")
+    report = import_site([root])
+    assert statuses(report, importer.UPDATED) == {"_posts/2017-01-03-billet-2.md"}
+    assert Post.objects.get(source_path="_posts/2017-01-03-billet-2.md").title == "Revu"
+
+
+def test_a_post_linking_to_a_moved_post_is_updated(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2017-01-01-cible.md", "Cible.")
+    write(
+        root / "_posts" / "2017-02-01-lien.md", "Voir [la cible]({% post_url 2017-01-01-cible %})."
+    )
+    import_site([root])
+    assert "(/2017/01/01/cible/)" in Post.objects.get(slug="lien").body
+    Post.objects.filter(slug="cible").update(slug="cible-revue")  # the author renames it
+    report = import_site([root])
+    assert statuses(report, importer.UPDATED) == {"_posts/2017-02-01-lien.md"}
+    assert "(/2017/01/01/cible-revue/)" in Post.objects.get(slug="lien").body
+
+
+def test_a_changed_site_config_reads_every_post_again(tmp_path):
+    root = many_posts(tmp_path / "site", 3)
+    import_site([root])
+    write(root / "_config.yml", "kramdown:\n  hard_wrap: true\n")
+    report = import_site([root])
+    assert report.count(importer.UPDATED) == 3
+    assert all(Post.objects.values_list("hard_wrap", flat=True))
