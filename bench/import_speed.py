@@ -1,6 +1,6 @@
 """Importing 5,000 generated Jekyll posts, beside rendering their markdown alone, in one process.
 
-    .venv/bin/python bench/import_speed.py [--posts 5000]
+    .venv/bin/python bench/import_speed.py [--posts 5000] [--workers N]
 
 Prints three times and two ratios. Goals: import <= 1.5x rendering alone; an unchanged re-import
 <= 0.1x the first import.
@@ -61,6 +61,9 @@ def cpu_times() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=5000)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="import_posts --workers (default: its own)"
+    )
     args = parser.parse_args()
 
     with scratch_dir("carnet-bench-import-") as workdir:
@@ -76,6 +79,7 @@ def main() -> None:
         from blog.rendering import RenderOptions, render_markdown
 
         call_command("migrate", "--noinput", verbosity=0)
+        workers = [] if args.workers is None else ["--workers", str(args.workers)]
         site = workdir / "site"
         bodies = write_site(site, args.posts, WORDS)
 
@@ -89,16 +93,21 @@ def main() -> None:
 
         started = time.perf_counter()
         cpu_before = cpu_times()
-        call_command("import_posts", str(site), stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "import_posts", str(site), *workers, stdout=io.StringIO(), stderr=io.StringIO()
+        )
         first = time.perf_counter() - started
         main_cpu, workers_cpu = (after - before for after, before in zip(cpu_times(), cpu_before))
         assert Post.objects.count() == args.posts, Post.objects.count()
 
         started = time.perf_counter()
-        call_command("import_posts", str(site), stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "import_posts", str(site), *workers, stdout=io.StringIO(), stderr=io.StringIO()
+        )
         again = time.perf_counter() - started
 
-    print(f"{args.posts} posts, SQLite, {os.cpu_count()} cores")
+    shown = "" if args.workers is None else f", import_posts --workers {args.workers}"
+    print(f"{args.posts} posts, SQLite, {os.cpu_count()} cores{shown}")
     print(f"rendering alone      {render_alone:8.2f} s")
     ratio = first / render_alone
     print(f"first import         {first:8.2f} s   {ratio:5.2f}x rendering (goal <= 1.5)")
