@@ -693,7 +693,8 @@ class _Import:
         """A post already in the database, changed since the last run."""
         document = planned.document
         with transaction.atomic():
-            post = Post.objects.get(pk=planned.existing[0])
+            # (Deleted since the run started: written again.)
+            post = Post.objects.filter(pk=planned.existing[0]).first() or Post()
             for name, value in self._post_values(planned).items():
                 setattr(post, name, value)
             post.use_rendered(source, fields)
@@ -881,8 +882,8 @@ def rendered_posts(sources: list[RenderInput], workers: int) -> Iterator[Iterato
     ):
         yield map(render_post_fields, sources)
         return
-    # Forked workers start at once, with this process's settings and Markdown instances
-    # already built. They only render: the database connection they inherit is never used.
+    # Forked workers start at once, already set up (settings, URLs, any Markdown instance
+    # built). They only render: the database connection they inherit is never used.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
         yield pool.map(render_post_fields, sources, chunksize=16)
