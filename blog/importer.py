@@ -158,6 +158,9 @@ class _Planned:
     excerpt: str = ""
     files: list[jekyll.LocalFile] = field(default_factory=list)
     hash: str = ""
+    # The hash of the resolved text, which self-contained posts were given before they had a
+    # file hash: an unchanged post stored that way is still unchanged (her edits are kept).
+    text_hash: str = ""
     notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -400,12 +403,11 @@ class _Import:
         planned.excerpt = self._rewrite_files(excerpt, planned)
         self._front_matter_image(planned)
         site = document.source.site
+        planned.hash = planned.text_hash = jekyll.content_hash(
+            document.raw, site.fingerprint, planned.slug, planned.body, planned.excerpt
+        )
         if document.is_post and self._self_contained(planned):
             planned.hash = file_hash(document.source, document.raw)
-        else:
-            planned.hash = jekyll.content_hash(
-                document.raw, site.fingerprint, planned.slug, planned.body, planned.excerpt
-            )
 
     @staticmethod
     def _self_contained(planned: _Planned) -> bool:
@@ -512,12 +514,17 @@ class _Import:
 
     def write_all(self) -> None:
         todo = []
+        rehashed = []
         for planned in self.posts + self.pages:
             kind = planned.document.source.kind
-            if planned.existing and planned.existing[2] == planned.hash:
+            if planned.existing and planned.existing[2] in (planned.hash, planned.text_hash):
                 self.report.add(planned.key, kind, UNCHANGED)
+                if planned.existing[2] != planned.hash:
+                    rehashed.append(Post(pk=planned.existing[0], source_hash=planned.hash))
             else:
                 todo.append(planned)
+        if rehashed and not self.dry_run:
+            Post.objects.bulk_update(rehashed, ["source_hash"], batch_size=CHUNK)
         wanted = [path for planned in todo for path in planned.document.old_paths()]
         for chunk in _chunks(wanted):
             self.taken_paths.update(

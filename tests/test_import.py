@@ -810,3 +810,19 @@ def test_a_changed_site_config_reads_every_post_again(tmp_path):
     report = import_site([root])
     assert report.count(importer.UPDATED) == 3
     assert all(Post.objects.values_list("hard_wrap", flat=True))
+
+
+def test_posts_hashed_before_file_hashes_stay_unchanged_and_keep_her_edits(tmp_path):
+    root = many_posts(tmp_path / "site", 2)
+    import_site([root])
+    post = Post.objects.get(source_path="_posts/2017-01-01-billet-0.md")
+    assert post.source_hash.startswith(importer.SELF_CONTAINED)
+    # As an earlier version stored it: the hash of the file's resolved text.
+    site = jekyll.discover([root]).sites[0]
+    raw = (root / post.source_path).read_bytes()
+    text_hash = jekyll.content_hash(raw, site.fingerprint, post.slug, post.body, post.excerpt)
+    Post.objects.filter(pk=post.pk).update(source_hash=text_hash, title="Son titre")
+    report = import_site([root])
+    assert report.count(importer.UNCHANGED) == 2
+    post.refresh_from_db()
+    assert post.title == "Son titre" and post.source_hash.startswith(importer.SELF_CONTAINED)
