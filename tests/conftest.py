@@ -145,3 +145,19 @@ def browser_page(chromium_path, live_server):
         yield page
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_database_sessions(django_db_setup, django_db_blocker):
+    """End sessions that threads of the live server left open, so PostgreSQL can drop the
+    test database (otherwise: "test_carnet is being accessed by other users")."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
