@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 import uuid
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
 STAMP_KEY = "carnet:content-stamp"
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 PAGE_KEY_PREFIX = "carnet:page:"
 
 
@@ -185,7 +187,9 @@ class PageCacheMiddleware:
         if not getattr(settings, "PAGE_CACHE_ENABLED", True) or not _is_cacheable_request(request):
             return self.get_response(request)
         stamp = content_stamp()
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # Compressed and plain copies are kept apart (GZipMiddleware sits inside this one).
+        variant = "gzip" if _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else ""
+        digest = hashlib.sha256(f"{variant}|{request.get_full_path()}".encode()).hexdigest()
         key = f"{PAGE_KEY_PREFIX}{stamp.token}:{digest}"
         response = cache.get(key)
         if response is None:

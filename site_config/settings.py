@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and CSRF: an anonymous page served from the cache costs almost nothing.
     "blog.cache.PageCacheMiddleware",
+    # Inside the page cache, so a page is compressed once and kept compressed (the cache keys
+    # on Accept-Encoding). Django's GZip pads its output against BREACH-style guessing.
+    "django.middleware.gzip.GZipMiddleware",
     # Pages the cache does not keep (cache off, staff) still answer If-None-Match with a 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -129,3 +129,17 @@ def test_stamp_file_is_seen_by_another_process(cached, committed, make_post):
         make_post("Change")
     page_cache._file_memo.clear()
     assert page_cache.content_stamp() != first
+
+
+def test_compressed_and_plain_copies_are_kept_apart(cached, client, make_post):
+    import gzip
+
+    make_post("Billet compressé")
+    compressed = client.get("/feed.xml", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Billet compressé" in gzip.decompress(compressed.content).decode()
+    plain = client.get("/feed.xml")
+    assert not plain.has_header("Content-Encoding")
+    assert "Billet compressé" in plain.content.decode()
+    again = client.get("/feed.xml", HTTP_ACCEPT_ENCODING="gzip")
+    assert again["Content-Encoding"] == "gzip"
