@@ -159,3 +159,23 @@ def postgres_database(url: str):
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def measure_pages(base: str, paths: dict[str, str], seconds: int) -> dict[str, dict]:
+    """wrk on each path after a one-second warm-up (connections, caches, lazy imports)."""
+    results = {}
+    for name, path in paths.items():
+        wrk(base + path, seconds=1)
+        results[name] = wrk(base + path, seconds=seconds)
+    return results
+
+
+def print_ratios(results: dict[str, dict], bare: str = "bare view") -> None:
+    """One line a page: requests/s, its ratio to the bare view of the same run, p99."""
+    bare_rps = results[bare]["rps"]
+    print(f"{'page':<12} {'req/s':>9} {'× bare':>7} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, figures in results.items():
+        print(
+            f"{name:<12} {figures['rps']:>9.0f} {figures['rps'] / bare_rps:>7.2f} "
+            f"{figures['p99_ms']:>8.1f} {figures['bad']:>8}"
+        )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import gunicorn, manage, scratch_dir, scratch_env, wrk
+from _harness import gunicorn, manage, measure_pages, print_ratios, scratch_dir, scratch_env
 
 
 def sample_urls(env) -> dict[str, str]:
@@ -28,14 +28,6 @@ def sample_urls(env) -> dict[str, str]:
         "print(json.dumps({'post': p.get_absolute_url(), 'tag': '/tags/%s/' % t.slug}))"
     )
     return json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
-
-
-def measure(base: str, paths: dict[str, str], seconds: int) -> dict[str, dict]:
-    results = {}
-    for name, path in paths.items():
-        wrk(base + path, seconds=1)  # warm up: connections, caches, lazy imports
-        results[name] = wrk(base + path, seconds=seconds)
-    return results
 
 
 def main() -> None:
@@ -64,15 +56,9 @@ def main() -> None:
         for label, cache_on in (("cache off", "off"), ("cache on", "on")):
             run_env = dict(env, PAGE_CACHE_ENABLED=cache_on)
             with gunicorn(run_env) as base:
-                results = measure(base, paths, args.seconds)
-            bare = results["bare view"]["rps"]
+                results = measure_pages(base, paths, args.seconds)
             print(f"\n{label}")
-            print(f"{'page':<12} {'req/s':>9} {'× bare':>7} {'p99 ms':>8} {'non-2xx':>8}")
-            for name, figures in results.items():
-                print(
-                    f"{name:<12} {figures['rps']:>9.0f} {figures['rps'] / bare:>7.2f} "
-                    f"{figures['p99_ms']:>8.1f} {figures['bad']:>8}"
-                )
+            print_ratios(results)
 
 
 if __name__ == "__main__":

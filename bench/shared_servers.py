@@ -21,7 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import gunicorn, manage, postgres_database, scratch_dir, scratch_env, wrk
+from _harness import (
+    gunicorn,
+    manage,
+    measure_pages,
+    postgres_database,
+    print_ratios,
+    scratch_dir,
+    scratch_env,
+)
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/carnet_bench_shared"
 CACHE_URL = "redis://127.0.0.1:6379/5"
@@ -91,18 +99,9 @@ def main() -> None:
             "/feed.xml": "/feed.xml",
         }
         with gunicorn(env) as server_a, gunicorn(env) as server_b:
-            results = {}
-            for name, path in paths.items():
-                wrk(server_a + path, seconds=1)
-                results[name] = wrk(server_a + path, seconds=args.seconds)
-            bare = results["bare view"]["rps"]
+            results = measure_pages(server_a, paths, args.seconds)
             print(f"PostgreSQL + Redis, two gunicorns (2 workers each), {args.posts} posts")
-            print(f"{'page':<12} {'req/s':>9} {'× bare':>7} {'p99 ms':>8} {'non-2xx':>8}")
-            for name, figures in results.items():
-                print(
-                    f"{name:<12} {figures['rps']:>9.0f} {figures['rps'] / bare:>7.2f} "
-                    f"{figures['p99_ms']:>8.1f} {figures['bad']:>8}"
-                )
+            print_ratios(results)
 
             reader_b = Browser(server_b)
             reader_b.get("/")  # B now has the home page in the shared cache
