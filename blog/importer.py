@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import OutputWrapper
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -989,7 +989,20 @@ def import_site(
         run.keep_targets()
         if not dry_run:
             fill_identity(found.sites)
+    if not dry_run and report.count(CREATED):
+        refresh_query_statistics()
     return report
+
+
+def refresh_query_statistics() -> None:
+    """Let SQLite's planner see the new data after a bulk load.
+
+    Without statistics, SQLite walks posts by date and checks each one's tags on a tag page
+    (2.7x slower at 10,000 posts than at 100); PostgreSQL's autovacuum analyses by itself.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def fill_identity(sites: list[jekyll.SiteConfig]) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -826,3 +826,13 @@ def test_posts_hashed_before_file_hashes_stay_unchanged_and_keep_her_edits(tmp_p
     assert report.count(importer.UNCHANGED) == 2
     post.refresh_from_db()
     assert post.title == "Son titre" and post.source_hash.startswith(importer.SELF_CONTAINED)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner statistics")
+def test_an_import_refreshes_sqlites_query_statistics():
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+    import_site([SITE])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'taggit_taggeditem'")
+        assert cursor.fetchone()[0] > 0

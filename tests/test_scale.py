@@ -49,3 +49,16 @@ def test_home_query_uses_an_index(big_blog):
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "USING INDEX" in plan and "post_" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_tag_page_query_starts_from_the_tag_after_a_bulk_load(big_blog):
+    """generate_posts and import_posts refresh SQLite's statistics (ANALYZE); without them
+    SQLite walks every post by date and checks its tags."""
+    tag = Tag.objects.get(slug="etiquette-1")
+    query = Post.objects.published().filter(tags=tag).order_by("-published_at", "-id")[:10]
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        steps = [row[-1] for row in cursor.fetchall()]
+    assert steps[0].startswith("SEARCH taggit_taggeditem USING INDEX"), steps

@@ -12,6 +12,7 @@ from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
 from blog.cache import one_bump
+from blog.importer import refresh_query_statistics
 from blog.models import Category, Post
 
 WORDS = [
@@ -80,6 +81,7 @@ def generate_posts(count: int, tag_count: int, *, render: bool = True, seed: int
                 items.append(TaggedItem(content_type=content_type, object_id=post.id, tag=tag))
         Post.categories.through.objects.bulk_create(links, batch_size=1000)
         TaggedItem.objects.bulk_create(items, batch_size=1000)
+    refresh_query_statistics()
 
 
 class Command(BaseCommand):
