@@ -539,24 +539,19 @@ def _discover_one_of(texts: list[str], found: Discovery) -> None:
     for text in texts:
         path = Path(text).expanduser()
         if path.is_dir():
-            if path.name == "_posts" and not is_site(path):
-                root = path.resolve().parent
+            posts_only = path.name == "_posts" and not is_site(path)
+            if posts_only or is_site(path):
+                root = path.resolve().parent if posts_only else path.resolve()
                 try:
                     site = load_site(root)
                 except JekyllError as error:
                     found.failed.append(LeftOut(text, str(error)))
                     continue
                 found.sites.append(site)
-                _read_special_folder(path.resolve(), site, POST, found)
-            elif is_site(path):
-                root = path.resolve()
-                try:
-                    site = load_site(root)
-                except JekyllError as error:
-                    found.failed.append(LeftOut(text, str(error)))
-                    continue
-                found.sites.append(site)
-                _read_site(root, site, found)
+                if posts_only:
+                    _read_special_folder(path.resolve(), site, POST, found)
+                else:
+                    _read_site(root, site, found)
             else:
                 found.failed.append(
                     LeftOut(
