@@ -618,9 +618,10 @@ def _check_values(data: object) -> None:
     """Refuse loaded YAML that nests too deep, holds too many values once aliases are expanded,
     or holds a NUL character (`"\\0"`), which no text needs and PostgreSQL refuses."""
     budget = MAX_YAML_VALUES
-    stack = [(data, 0)]
+    # Each value travels with the top-level key it sits under, to name it in an error.
+    stack: list[tuple[object, int, object]] = [(data, 0, None)]
     while stack:
-        value, depth = stack.pop()
+        value, depth, field = stack.pop()
         budget -= 1
         if depth > MAX_YAML_DEPTH:
             raise _too_deep()
@@ -630,11 +631,20 @@ def _check_values(data: object) -> None:
                 % {"count": MAX_YAML_VALUES}
             )
         if isinstance(value, dict):
-            stack.extend((part, depth + 1) for item in value.items() for part in item)
+            stack.extend(
+                (part, depth + 1, item[0] if field is None else field)
+                for item in value.items()
+                for part in item
+            )
         elif isinstance(value, list | tuple | set | frozenset):
-            stack.extend((item, depth + 1) for item in value)
+            stack.extend((item, depth + 1, field) for item in value)
         elif isinstance(value, str) and "\x00" in value:
-            raise JekyllError(_("a NUL character (\\0) in the YAML"))
+            if field is None or field == value:
+                raise JekyllError(_("a NUL character (\\0) in the YAML"))
+            raise JekyllError(
+                _("a NUL character (\\0) in the YAML, in “%(field)s”")
+                % {"field": str(field).replace("\x00", "\\0")}
+            )
 
 
 def split_front_matter(text: str) -> FrontMatter:
