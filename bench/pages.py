@@ -45,6 +45,8 @@ def main() -> None:
         urls = sample_urls(env)
         paths = {
             "bare view": "/bench/bare/",
+            # The layout alone (base.html, no query): the floor of every page below.
+            "layout only": "/bench/layout/",
             "home": "/",
             "post": urls["post"],
             "tag page": urls["tag"],

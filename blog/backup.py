@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from blog.cache import one_bump
 from blog.models import SiteIdentity
+from blog.summaries import refresh_stale_summaries
 
 FORMAT_VERSION = 1
 ARCHIVE_PREFIX = "carnet-"
@@ -216,6 +217,8 @@ def restore_backup(archive: Path) -> BackupReport:
             destination = media_root / path.relative_to(work / "media")
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, destination)
-    # loaddata saves rows raw, past SiteIdentity.save(), which is what drops its cached copy.
+    # loaddata saves rows raw, past SiteIdentity.save(), which is what drops its cached copy,
+    # and past the signals that render each post's entry in lists (from another version, maybe).
     cache.delete(SiteIdentity.CACHE_KEY)
+    refresh_stale_summaries()
     return BackupReport(path=archive, counts=manifest.get("counts", {}), media_files=len(media))

@@ -39,6 +39,7 @@ from blog.models import (
     SiteIdentity,
     render_post_fields,
 )
+from blog.summaries import refresh_summaries
 
 CREATED = "created"
 UPDATED = "updated"
@@ -683,6 +684,7 @@ class _Import:
         category_through.objects.bulk_create(category_rows, batch_size=CHUNK)
         tag_through.objects.bulk_create(tag_rows, batch_size=CHUNK)
         OldURL.objects.bulk_create(url_rows, batch_size=CHUNK)
+        refresh_summaries(post.pk for post in posts)
         return len(url_rows), notes
 
     def _categories(self, document: jekyll.Document) -> list[Category]:
@@ -709,6 +711,8 @@ class _Import:
             post.categories.set(self._categories(document))
             self._set_tags(post, [self.tags[name.lower()] for name in document.tags])
             self._add_old_urls(planned, post=post)
+            # The tags were written in bulk, past the signal that redoes the entry.
+            refresh_summaries([post.pk])
 
     def _set_tags(self, post: Post, tags: list[Tag]) -> None:
         """taggit's `set` costs a get_or_create per tag; the rows are written in bulk here

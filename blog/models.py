@@ -135,6 +135,9 @@ class Post(models.Model):
     )
     excerpt_html = models.TextField(editable=False, blank=True)
     has_more = models.BooleanField(editable=False, default=False)
+    # The post's entry in lists, rendered when it changes (blog.summaries).
+    summary_html = models.TextField(editable=False, blank=True)
+    summary_key = models.CharField(max_length=32, editable=False, blank=True)
     excerpt_separator = models.CharField(
         _("excerpt separator"),
         max_length=50,

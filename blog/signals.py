@@ -1,12 +1,27 @@
-"""Keeping old addresses alive when a post moves, and the SQLite search index after migrations."""
+"""Keeping old addresses alive when a post moves, the SQLite search index after migrations,
+and each post's entry in lists in step with its post, categories and tags (blog.summaries)."""
 
 from __future__ import annotations
 
-from django.db import connections
-from django.db.models.signals import post_migrate, pre_save
-from django.dispatch import receiver
+import hashlib
+import re
 
-from blog.models import OldURL, Post
+from django.contrib.contenttypes.models import ContentType
+from django.core.signals import setting_changed
+from django.db import connections
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_save,
+)
+from django.dispatch import receiver
+from taggit.models import Tag, TaggedItem
+
+from blog import summaries
+from blog.models import Category, OldURL, Post
 from blog.search import repair_search_index
 
 
@@ -34,8 +49,100 @@ def repair_search_after_migrate(using: str = "default", **kwargs) -> None:
     repair_search_index(connections[using])
 
 
+def refresh_summaries_after_migrate(using: str = "default", **kwargs) -> None:
+    """A deploy runs `migrate`: entries rendered by the previous templates are redone here."""
+    if using == "default":
+        summaries.refresh_stale_summaries()
+
+
+@receiver(post_save, sender=Post, dispatch_uid="blog-summary-post")
+def post_saved(sender, instance: Post, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        summaries.refresh_summaries([instance.pk])
+
+
+@receiver(m2m_changed, sender=Post.categories.through, dispatch_uid="blog-summary-categories")
+def post_categories_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs):
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            summaries.refresh_summaries([instance.pk])
+    elif action == "pre_clear":
+        # category.posts.clear() names no post: they are read before the links go.
+        instance._summary_posts = list(instance.posts.values_list("pk", flat=True))
+    elif action == "post_clear":
+        summaries.refresh_summaries(getattr(instance, "_summary_posts", ()))
+    elif action in ("post_add", "post_remove"):
+        summaries.refresh_summaries(pk_set)
+
+
+@receiver(pre_save, sender=Tag, dispatch_uid="blog-tag-address")
+def give_tag_an_address(sender, instance: Tag, raw: bool = False, **kwargs) -> None:
+    """A tag whose name slugifies to nothing (`{}`, `🙂`) still needs a page address."""
+    # taggit suffixes a taken slug with `_1`, `_2`…: an empty one becomes `_1`.
+    if not raw and re.fullmatch(r"(_\d+)?", instance.slug):
+        digest = hashlib.sha256(instance.name.encode()).hexdigest()[:8]
+        instance.slug = f"tag-{digest}{instance.slug}"
+
+
+def _tagged_posts(tag: Tag) -> list[int]:
+    post_type = ContentType.objects.get_for_model(Post)
+    return list(
+        TaggedItem.objects.filter(tag=tag, content_type=post_type).values_list(
+            "object_id", flat=True
+        )
+    )
+
+
+@receiver(post_save, sender=TaggedItem, dispatch_uid="blog-summary-tagged-save")
+@receiver(post_delete, sender=TaggedItem, dispatch_uid="blog-summary-tagged-delete")
+def tagged_item_changed(sender, instance: TaggedItem, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.content_type_id == ContentType.objects.get_for_model(Post).pk:
+        summaries.refresh_summaries([instance.object_id])
+
+
+@receiver(post_save, sender=Category, dispatch_uid="blog-summary-category")
+def category_saved(sender, instance: Category, created: bool, raw: bool = False, **kwargs):
+    # A renamed category (or a new address) shows in every entry of its posts.
+    if not (raw or created):
+        summaries.refresh_summaries(instance.posts.values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Tag, dispatch_uid="blog-summary-tag")
+def tag_saved(sender, instance: Tag, created: bool, raw: bool = False, **kwargs) -> None:
+    if not (raw or created):
+        summaries.refresh_summaries(_tagged_posts(instance))
+
+
+# Deleting a category or a tag deletes its links without a signal per link: the posts are
+# read before, their entries redone after.
+@receiver(pre_delete, sender=Category, dispatch_uid="blog-summary-category-pre-delete")
+def category_deleting(sender, instance: Category, **kwargs) -> None:
+    instance._summary_posts = list(instance.posts.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Tag, dispatch_uid="blog-summary-tag-pre-delete")
+def tag_deleting(sender, instance: Tag, **kwargs) -> None:
+    instance._summary_posts = _tagged_posts(instance)
+
+
+@receiver(post_delete, sender=Category, dispatch_uid="blog-summary-category-delete")
+@receiver(post_delete, sender=Tag, dispatch_uid="blog-summary-tag-delete")
+def taxonomy_deleted(sender, instance, **kwargs) -> None:
+    summaries.refresh_summaries(getattr(instance, "_summary_posts", ()))
+
+
+@receiver(setting_changed, dispatch_uid="blog-summary-settings")
+def settings_changed(setting: str, **kwargs) -> None:
+    # Tests that change these render entries differently: the fingerprint is computed again.
+    if setting in ("TEMPLATES", "LOCALE_PATHS", "LANGUAGE_CODE", "TIME_ZONE", "ROOT_URLCONF"):
+        summaries.current_key.cache_clear()
+
+
 def connect_signals(app_config) -> None:
     """Called from BlogConfig.ready (the receivers above connect on import)."""
     post_migrate.connect(
         repair_search_after_migrate, sender=app_config, dispatch_uid="blog-repair-search-index"
+    )
+    post_migrate.connect(
+        refresh_summaries_after_migrate, sender=app_config, dispatch_uid="blog-refresh-summaries"
     )

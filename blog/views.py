@@ -25,6 +25,7 @@ from taggit.models import Tag
 
 from blog import search
 from blog.models import Category, Page, Post, PostQuerySet, plain_search_text
+from blog.summaries import with_summaries
 
 POSTS_PER_PAGE = 10
 RELATED_POSTS = 3
@@ -33,8 +34,8 @@ LINK_FIELDS = ("title", "slug", "published_at")
 
 
 def listed_posts() -> PostQuerySet:
-    """Published posts as lists show them: excerpt, categories and tags, no full text."""
-    return Post.objects.published().for_lists().defer("search_document", "front_matter")
+    """Published posts as lists show them: their stored entries (blog.summaries)."""
+    return Post.objects.published().only("summary_html", "summary_key")
 
 
 class PostListMixin:
@@ -53,6 +54,7 @@ class PostListMixin:
         # Checked on the paginator's count, which the page needs anyway: no extra query.
         if not self.allow_empty_list and context["paginator"].count == 0:
             raise Http404
+        context["posts"] = with_summaries(context["posts"])
         return context
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -16,13 +17,19 @@ urlpatterns = [
 ]
 
 if settings.BENCH_BARE_VIEW:
-    # The yardstick of bench/pages.py: the whole middleware stack, no work, never cached.
+    # The yardsticks of bench/pages.py: the whole middleware stack, no work, never cached.
     def bare_view(request):
         response = HttpResponse("Bonjour.")
         response["Cache-Control"] = "no-store"
         return response
 
-    urlpatterns.insert(0, path("bench/bare/", bare_view))
+    def layout_view(request):
+        # The site's layout around an empty page, no query: what any page costs at least.
+        response = render(request, "base.html")
+        response["Cache-Control"] = "no-store"
+        return response
+
+    urlpatterns[:0] = [path("bench/bare/", bare_view), path("bench/layout/", layout_view)]
 
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

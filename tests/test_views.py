@@ -371,10 +371,11 @@ def count_queries(client, url: str) -> int:
 @pytest.mark.parametrize(
     ("url", "limit", "first"),
     [
-        ("/", 5, 3),
-        ("/?page=2", 5, 12),
-        ("/categories/commune/", 5, 3),
-        ("/tags/tag-1/", 5, 3),
+        # Lists read each post's stored entry (blog.summaries): the count and the page.
+        ("/", 2, 3),
+        ("/?page=2", 2, 12),
+        ("/categories/commune/", 3, 3),
+        ("/tags/tag-1/", 3, 3),
         ("/categories/", 5, 3),
         ("/tags/", 5, 3),
         ("/archives/", 5, 3),

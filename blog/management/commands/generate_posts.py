@@ -14,6 +14,7 @@ from taggit.models import Tag, TaggedItem
 from blog.cache import one_bump
 from blog.importer import refresh_query_statistics
 from blog.models import Category, Post
+from blog.summaries import refresh_summaries
 
 WORDS = [
     "coopérative",
@@ -81,6 +82,7 @@ def generate_posts(count: int, tag_count: int, *, render: bool = True, seed: int
                 items.append(TaggedItem(content_type=content_type, object_id=post.id, tag=tag))
         Post.categories.through.objects.bulk_create(links, batch_size=1000)
         TaggedItem.objects.bulk_create(items, batch_size=1000)
+        refresh_summaries(post.id for post in created)
     refresh_query_statistics()
 
 
