@@ -37,9 +37,8 @@ from blog.models import (
     Post,
     RenderInput,
     SiteIdentity,
-    render_post_fields,
 )
-from blog.summaries import refresh_summaries
+from blog.summaries import EntryInput, refresh_summaries, render_post_and_entry
 
 CREATED = "created"
 UPDATED = "updated"
@@ -540,8 +539,9 @@ class _Import:
         # New posts are written from these; changed ones only take their text to render.
         posts = [Post(**self._post_values(planned)) for planned in todo if renders(planned)]
         sources = [post.render_input() for post in posts]
+        entries = [self._entry_input(planned) for planned in todo if renders(planned)]
         new_posts: list[tuple[_Planned, Post]] = []
-        with rendered_posts(sources, self.workers) as rendered:
+        with rendered_posts(list(zip(sources, entries, strict=True)), self.workers) as rendered:
             pairs = zip(posts, sources, rendered, strict=True)
             for number, planned in enumerate(todo, 1):
                 if self.progress:
@@ -684,8 +684,24 @@ class _Import:
         category_through.objects.bulk_create(category_rows, batch_size=CHUNK)
         tag_through.objects.bulk_create(tag_rows, batch_size=CHUNK)
         OldURL.objects.bulk_create(url_rows, batch_size=CHUNK)
-        refresh_summaries(post.pk for post in posts)
+        # Entries come rendered with the posts (`render_post_and_entry`).
+        refresh_summaries(post.pk for post in posts if not post.summary_key)
         return len(url_rows), notes
+
+    def _entry_input(self, planned: _Planned) -> EntryInput | None:
+        """What a new post's entry in lists shows besides its text. A changed post's entry
+        is redone once its categories and tags are written (`_write_post`); a draft's, whose
+        address needs its id, once it is in the database (`_insert_posts`)."""
+        document = planned.document
+        if planned.existing or not document.is_published or document.date is None:
+            return None
+        tags = {tag.pk: tag for tag in (self.tags[name.lower()] for name in document.tags)}
+        return EntryInput(
+            slug=planned.slug,
+            published_at=document.date,
+            categories=tuple((c.slug, c.name) for c in self._categories(document)),
+            tags=tuple((tag.slug, tag.name) for tag in tags.values()),
+        )
 
     def _categories(self, document: jekyll.Document) -> list[Category]:
         # `MixedCase` and `Mixedcase` are one category: one row.
@@ -880,8 +896,10 @@ def default_workers() -> int:
 
 
 @contextmanager
-def rendered_posts(sources: list[RenderInput], workers: int) -> Iterator[Iterator[dict]]:
-    """Each source's generated fields (`render_post_fields`), in order.
+def rendered_posts(
+    sources: list[tuple[RenderInput, EntryInput | None]], workers: int
+) -> Iterator[Iterator[dict]]:
+    """Each source's generated fields (`render_post_and_entry`), in order.
 
     With enough posts, `workers` processes render them while this one writes the first ones;
     otherwise they are rendered here, one at a time as they are asked for.
@@ -891,13 +909,13 @@ def rendered_posts(sources: list[RenderInput], workers: int) -> Iterator[Iterato
         or len(sources) < PARALLEL_MIN_POSTS
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        yield map(render_post_fields, sources)
+        yield map(render_post_and_entry, sources)
         return
     # Forked workers start at once, already set up (settings, URLs, any Markdown instance
     # built). They only render: the database connection they inherit is never used.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield pool.map(render_post_fields, sources, chunksize=16)
+        yield pool.map(render_post_and_entry, sources, chunksize=16)
     finally:
         pool.shutdown(cancel_futures=True)
 

@@ -16,13 +16,17 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
+from taggit.models import Tag
 
-from blog.models import Post
+from blog.models import Category, Post, RenderInput, render_post_fields
 
 TEMPLATE = "includes/post_summary.html"
 # The templates an entry is made of.
@@ -57,29 +61,78 @@ def current_key() -> str:
     return digest.hexdigest()[:32]
 
 
-def render_summary(post: Post) -> str:
-    """One entry; `post` comes with its categories and tags prefetched (`for_lists()`)."""
+def render_summary(
+    post: Post, categories: Iterable[Category] | None = None, tags: Iterable[Tag] | None = None
+) -> str:
+    """One entry. The categories and tags are the post's (prefetched by `for_lists()`) unless
+    given, as the importer gives them for a post not yet in the database."""
+    context = {
+        "post": post,
+        "categories": list(post.categories.all() if categories is None else categories),
+        "tags": list(post.tags.all() if tags is None else tags),
+    }
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return render_to_string(TEMPLATE, context).strip()
+    # `migrate` runs with translations off; switching costs more than the rendering.
     with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string(TEMPLATE, {"post": post}).strip()
+        return render_to_string(TEMPLATE, context).strip()
+
+
+class EntryInput(NamedTuple):
+    """What a new post's entry needs besides its rendered fields: (slug, name) pairs."""
+
+    slug: str
+    published_at: datetime | None
+    categories: tuple[tuple[str, str], ...]
+    tags: tuple[tuple[str, str], ...]
+
+
+def render_post_and_entry(task: tuple[RenderInput, EntryInput | None]) -> dict[str, object]:
+    """`render_post_fields`, and the entry in lists when `task` says what it shows.
+
+    A plain function of its input, run in the importer's worker processes: a new post is
+    written with its entry, and the import's one process is left to the database.
+    """
+    source, entry = task
+    fields = render_post_fields(source)
+    if entry is not None:
+        post = Post(
+            title=source.title,
+            slug=entry.slug,
+            published_at=entry.published_at,
+            excerpt_html=fields["excerpt_html"],
+            has_more=fields["has_more"],
+            reading_time=fields["reading_time"],
+        )
+        fields["summary_html"] = render_summary(
+            post,
+            [Category(slug=slug, name=name) for slug, name in entry.categories],
+            [Tag(slug=slug, name=name) for slug, name in entry.tags],
+        )
+        fields["summary_key"] = current_key()
+    return fields
 
 
 def refresh_summaries(post_ids: Iterable[int]) -> int:
     """Render and store the entries of these posts; returns how many were written."""
     ids = list(post_ids)
     key = current_key()
+    table = connection.ops.quote_name(Post._meta.db_table)
     written = 0
     for start in range(0, len(ids), BATCH):
-        posts = list(
+        posts = (
             Post.objects.filter(pk__in=ids[start : start + BATCH])
             .for_lists()
             .defer("search_document", "front_matter")
         )
-        for post in posts:
-            post.summary_html = render_summary(post)
-            post.summary_key = key
-        # A bulk update sends no signal: storing an entry is not a change of content.
-        Post.objects.bulk_update(posts, ["summary_html", "summary_key"])
-        written += len(posts)
+        rows = [(render_summary(post), key, post.pk) for post in posts]
+        # Not a save: storing an entry changes no content, and sends no signal.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET summary_html = %s, summary_key = %s WHERE id = %s",  # noqa: S608
+                rows,
+            )
+        written += len(rows)
     return written
 
 

@@ -141,16 +141,19 @@ def test_an_import_stores_every_entry(tmp_path, db):
     posts.mkdir(parents=True)
     for number in range(3):
         (posts / f"2017-01-0{number + 1}-billet-{number}.md").write_text(
-            f"---\ntitle: Billet {number}\ncategory: good_job\ntags: [ess, et moi]\n---\n"
+            f"---\ntitle: Billet {number}\ncategories: [good_job, Zèle, autres]\n"
+            "tags: [et moi, ess, Été, 🙂]\n---\n"
             "Début.\n\n<!--more-->\n\nSuite.\n",
             encoding="utf-8",
         )
     import_site([tmp_path / "site"])
     key = summaries.current_key()
-    for post in Post.objects.all():
+    for post in Post.objects.for_lists():
         assert post.summary_key == key
         assert f">{post.title}</a>" in post.summary_html
         assert "#et moi" in post.summary_html and ">good_job</a>" in post.summary_html
+        # Rendered with the post's text, before it was in the database: as it renders from it.
+        assert post.summary_html == summaries.render_summary(post)
 
 
 @pytest.mark.parametrize("name", ["{}", "🙂", "!!!"])
