@@ -171,3 +171,11 @@ def test_a_tag_with_no_letter_still_has_a_page(make_post, client, name):
 
 def test_a_tag_named_with_digits_keeps_its_slug(db):
     assert Tag.objects.create(name="2024").slug == "2024"
+
+
+def test_categories_and_tags_are_listed_in_french_order(make_post):
+    post = make_post(tags=["tutoriel", "écoconception", "Ubuntu"], categories=["zele", "Arts"])
+    entry = stored(post)
+    assert entry.index("#écoconception") < entry.index("#tutoriel") < entry.index("#Ubuntu")
+    assert entry.index(">Arts</a>") < entry.index(">zele</a>")
+

@@ -18,7 +18,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.cache import content_stamp
-from blog.models import Page, Post, SiteIdentity
+from blog.models import Page, Post, SiteIdentity, plain_search_text
 
 register = template.Library()
 
@@ -31,6 +31,13 @@ def long_date(value: datetime | None) -> str:
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     text = date_format(local, "j F Y")
     return "1er" + text[1:] if local.day == 1 else text
+
+
+@register.filter
+def by_name(items) -> list:
+    """Categories or tags in the order a French reader looks for them: case and accents
+    aside (`écoconception` before `tutoriel`), whatever order the database returns."""
+    return sorted(items, key=lambda item: (plain_search_text(item.name), item.name))
 
 
 @register.filter
