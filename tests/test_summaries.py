@@ -178,4 +178,3 @@ def test_categories_and_tags_are_listed_in_french_order(make_post):
     entry = stored(post)
     assert entry.index("#écoconception") < entry.index("#tutoriel") < entry.index("#Ubuntu")
     assert entry.index(">Arts</a>") < entry.index(">zele</a>")
-
