@@ -11,26 +11,27 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import gunicorn, manage, scratch_dir, scratch_env, wrk
+from _harness import gunicorn, manage, measure_pages, scratch_dir, scratch_env
 
 
-def run_site(posts: int, tags: int, seconds: int) -> dict[str, dict]:
+@contextmanager
+def site(posts: int, tags: int):
+    """A scratch site of `posts` posts served by gunicorn; yields its base URL."""
     with scratch_dir(f"carnet-bench-scale-{posts}-") as workdir:
         env = scratch_env(workdir, PAGE_CACHE_ENABLED="off")
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         manage(env, "generate_posts", "--posts", str(posts), "--tags", str(tags), "--no-render")
-        paths = {"home": "/", "page 2": "/?page=2", "tag page": "/tags/etiquette-1/"}
-        results = {}
         with gunicorn(env) as base:
-            for name, path in paths.items():
-                wrk(base + path, seconds=1)
-                results[name] = wrk(base + path, seconds=seconds)
-        return results
+            yield base
+
+
+PATHS = {"home": "/", "page 2": "/?page=2", "tag page": "/tags/etiquette-1/"}
 
 
 def main() -> None:
@@ -40,8 +41,17 @@ def main() -> None:
     parser.add_argument("--tags", type=int, default=2_000)
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
-    small = run_site(args.small, min(args.tags, 200), args.seconds)
-    large = run_site(args.large, args.tags, args.seconds)
+    # Both sites run at once and take turns (bench/_harness.measure_pages), so that a drift
+    # in the machine's speed weighs on both alike.
+    with (
+        site(args.small, min(args.tags, 200)) as small_base,
+        site(args.large, args.tags) as large_base,
+    ):
+        both = {f"small {name}": small_base + path for name, path in PATHS.items()}
+        both.update({f"large {name}": large_base + path for name, path in PATHS.items()})
+        measured = measure_pages("", both, args.seconds)
+    small = {name: measured[f"small {name}"] for name in PATHS}
+    large = {name: measured[f"large {name}"] for name in PATHS}
     print(f"page cache off; gunicorn 2 workers, SQLite; {args.small} vs {args.large} posts")
     print(f"{'page':<10} {'req/s small':>12} {'req/s large':>12} {'slowdown':>9} {'p99 large':>10}")
     for name in small:
