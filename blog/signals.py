@@ -3,9 +3,6 @@ and each post's entry in lists in step with its post, categories and tags (blog.
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 from django.contrib.contenttypes.models import ContentType
 from django.core.signals import setting_changed
 from django.db import connections
@@ -23,6 +20,7 @@ from taggit.models import Tag, TaggedItem
 from blog import summaries
 from blog.models import Category, OldURL, Post
 from blog.search import repair_search_index
+from blog.taxonomy import addressable_tag_slug
 
 
 @receiver(pre_save, sender=Post, dispatch_uid="blog-remember-old-address")
@@ -51,7 +49,13 @@ def repair_search_after_migrate(using: str = "default", **kwargs) -> None:
 
 def refresh_summaries_after_migrate(using: str = "default", **kwargs) -> None:
     """A deploy runs `migrate`: entries rendered by the previous templates are redone here."""
-    if using == "default":
+    if using != "default":
+        return
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, Post._meta.db_table)
+    # Not after migrating back to before the entries existed.
+    if "summary_key" in {column.name for column in columns}:
         summaries.refresh_stale_summaries()
 
 
@@ -77,11 +81,8 @@ def post_categories_changed(sender, instance, action: str, reverse: bool, pk_set
 
 @receiver(pre_save, sender=Tag, dispatch_uid="blog-tag-address")
 def give_tag_an_address(sender, instance: Tag, raw: bool = False, **kwargs) -> None:
-    """A tag whose name slugifies to nothing (`{}`, `🙂`) still needs a page address."""
-    # taggit suffixes a taken slug with `_1`, `_2`…: an empty one becomes `_1`.
-    if not raw and re.fullmatch(r"(_\d+)?", instance.slug):
-        digest = hashlib.sha256(instance.name.encode()).hexdigest()[:8]
-        instance.slug = f"tag-{digest}{instance.slug}"
+    if not raw:
+        instance.slug = addressable_tag_slug(instance.name, instance.slug)
 
 
 def _tagged_posts(tag: Tag) -> list[int]:

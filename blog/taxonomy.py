@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -9,6 +11,16 @@ from django.urls import NoReverseMatch, reverse
 from taggit.models import Tag, TaggedItem
 
 from blog.models import OldURL
+
+
+def addressable_tag_slug(name: str, slug: str) -> str:
+    """`slug`, or one for a tag whose name slugifies to nothing (`{}`, `🙂`): a page needs it.
+
+    taggit suffixes a taken slug with `_1`, `_2`…: an empty one becomes `_1`, kept at the end.
+    """
+    if re.fullmatch(r"(_\d+)?", slug):
+        return f"tag-{hashlib.sha256(name.encode()).hexdigest()[:8]}{slug}"
+    return slug
 
 
 def tag_path(slug: str) -> str | None:

@@ -178,3 +178,19 @@ def test_categories_and_tags_are_listed_in_french_order(make_post):
     entry = stored(post)
     assert entry.index("#écoconception") < entry.index("#tutoriel") < entry.index("#Ubuntu")
     assert entry.index(">Arts</a>") < entry.index(">zele</a>")
+
+
+def test_tags_left_without_an_address_by_an_earlier_version_get_one(make_post):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("blog.migrations.0004_addressable_tag_slugs")
+    post = make_post(tags=["{}", "ess"])
+    Tag.objects.filter(name="{}").update(slug="")  # as tags were created before the fix
+    migration.give_addresses(apps, None)
+    tag = Tag.objects.get(name="{}")
+    assert tag.slug.startswith("tag-")
+    assert Tag.objects.get(name="ess").slug == "ess"
+    post.save()  # renders the entry, which needs every tag's address
+    assert f'href="/tags/{tag.slug}/"' in stored(post)
