@@ -87,6 +87,31 @@ class PostStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MostUsedTagsFilter(admin.RelatedFieldListFilter):
+    """The tags posts use most, and the one chosen: with thousands of tags, all of them would
+    make a list nobody reads (the tag list has them all, each with a link to its posts)."""
+
+    LIMIT = 30
+
+    def field_choices(self, field, request, model_admin):
+        post_type = ContentType.objects.get_for_model(Post)
+        used = (
+            Tag.objects.filter(taggit_taggeditem_items__content_type=post_type)
+            .annotate(uses=Count("taggit_taggeditem_items"))
+            .order_by("-uses", "name")
+        )
+        choices = [(tag.pk, tag.name) for tag in used[: self.LIMIT]]
+        shown = {str(pk) for pk, _name in choices}
+        chosen = [value for value in self.lookup_val or () if value not in shown]
+        if chosen:
+            choices += list(
+                Tag.objects.filter(pk__in=[v for v in chosen if v.isdigit()]).values_list(
+                    "pk", "name"
+                )
+            )
+        return choices
+
+
 class PostRevisionInline(admin.TabularInline):
     """The post's previous versions, newest first, each with a link to compare and restore."""
 
@@ -129,7 +154,7 @@ class PostAdmin(admin.ModelAdmin):
         "tag_list",
     ]
     list_display_links = ["title"]
-    list_filter = [PostStateFilter, "categories", "tags", "published_at"]
+    list_filter = [PostStateFilter, "categories", ("tags", MostUsedTagsFilter), "published_at"]
     search_fields = ["title", "slug", "description", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}

@@ -110,6 +110,29 @@ def test_post_list_filters_by_state(admin_client, make_post):
     assert [p.title for p in published] == ["En ligne"]
 
 
+def test_post_list_offers_the_most_used_tags_and_keeps_the_chosen_one(admin_client, make_post):
+    from taggit.models import Tag
+
+    from blog.admin import MostUsedTagsFilter
+
+    for number in range(MostUsedTagsFilter.LIMIT + 5):
+        make_post(f"Billet {number}", tags=["commun", f"rare-{number:02d}"])
+    make_post("Encore", tags=["commun", "rare-00"])
+    url = reverse(CHANGELIST)
+    html = admin_client.get(url).content.decode()
+    filter_html = html.split('id="changelist-filter"', 1)[1]
+    assert filter_html.count("tags__id__exact=") == MostUsedTagsFilter.LIMIT
+    assert "commun" in filter_html and "rare-00" in filter_html
+    assert f"rare-{MostUsedTagsFilter.LIMIT + 4:02d}" not in filter_html
+
+    rare = Tag.objects.get(name=f"rare-{MostUsedTagsFilter.LIMIT + 4:02d}")
+    response = admin_client.get(url, {"tags__id__exact": rare.pk})
+    assert [post.title for post in response.context["cl"].result_list] == [
+        f"Billet {MostUsedTagsFilter.LIMIT + 4}"
+    ]
+    assert rare.name in response.content.decode().split('id="changelist-filter"', 1)[1]
+
+
 def test_post_list_searches_titles_and_bodies(admin_client, make_post):
     make_post("Coopérative", body="Une histoire de salariat partagé.")
     make_post("Potager")
