@@ -860,6 +860,11 @@ class _Import:
                 if path != target:
                     self.targets.setdefault(path, target)
 
+    def collect_site_redirects(self, sites: list[jekyll.SiteConfig]) -> None:
+        """`_data/redirects.yml` from an export: the site's word, over any address computed."""
+        for site in sites:
+            self.targets.update(site.redirects)
+
     def keep_targets(self) -> None:
         """Create or update the fixed-target old addresses in a few bulk queries."""
         targets = {path: target for path, target in self.targets.items() if path != target}
@@ -1008,6 +1013,7 @@ def import_site(
         run.prepare_terms()
         run.write_all()
         run.collect_archive_targets()
+        run.collect_site_redirects(found.sites)
         run.keep_targets()
         if not dry_run:
             fill_identity(found.sites)

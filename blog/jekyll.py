@@ -125,6 +125,8 @@ class SiteConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     archive_permalinks: dict[str, str] = field(default_factory=dict)
+    # `_data/redirects.yml`, as Carnet's export writes it: old address → where it leads now.
+    redirects: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
     identity: dict[str, str] = field(default_factory=dict)  # title, tagline, author_name
     # For lone files inside a Jekyll folder: where `/img/…` is found. Nothing else is read there.
@@ -213,6 +215,35 @@ def _load_yaml_file(path: Path) -> tuple[object, bytes]:
         ) from error
 
 
+def _site_redirects(root: Path, notes: list[str]) -> dict[str, str]:
+    """`_data/redirects.yml` (written by `export_posts`): addresses of this site that lead
+    elsewhere on it, such as a merged tag's page. Not part of the fingerprint: no post
+    depends on it."""
+    path = root / "_data" / "redirects.yml"
+    if not path.is_file():
+        return {}
+    try:
+        data, _raw = _load_yaml_file(path)
+    except JekyllError as error:
+        notes.append(str(error))
+        return {}
+    redirects: dict[str, str] = {}
+    for old, new in (data or {}).items() if isinstance(data, dict) else ():
+        # Only addresses of this site, both ways: an imported file opens no redirect elsewhere.
+        if all(isinstance(value, str) and _is_local_path(value) for value in (old, new)):
+            redirects[old] = new
+        else:
+            notes.append(
+                _("_data/redirects.yml: %(old)r → %(new)r is not a redirect within the site")
+                % {"old": old, "new": new}
+            )
+    return redirects
+
+
+def _is_local_path(value: str) -> bool:
+    return value.startswith("/") and not value.startswith("//") and "\\" not in value
+
+
 def _category_data(data: object) -> dict[str, dict[str, str]]:
     """`_data/categories.yml`, as a mapping key → {title, description} or a list of such."""
     found: dict[str, dict[str, str]] = {}
@@ -273,6 +304,7 @@ def load_site(root: Path) -> SiteConfig:
                 raw_parts.append(raw)
                 categories = _category_data(data)
             break
+    redirects = _site_redirects(root, notes)
     kramdown = config.get("kramdown") if isinstance(config.get("kramdown"), dict) else {}
     markdown_ext = config.get("markdown_ext")
     extensions = (
@@ -303,6 +335,7 @@ def load_site(root: Path) -> SiteConfig:
         include=tuple(str(item).strip("/") for item in config.get("include") or ()),
         exclude=tuple(str(item).strip("/") for item in config.get("exclude") or ()),
         archive_permalinks=archive_permalinks,
+        redirects=redirects,
         notes=notes,
     )
     site.fingerprint = _fingerprint(b"\0".join(raw_parts), settings.TIME_ZONE)

@@ -143,6 +143,33 @@ def test_fixed_redirects_are_kept_as_data(db, tmp_path):
     assert redirects == {"/lubies/good_job/": "/categories/good_job/"}
 
 
+def test_fixed_redirects_come_back_with_an_import(make_post, tmp_path, settings):
+    make_post("Billet", categories=["good_job"], tags=["ess"])
+    OldURL.objects.create(path="/lubies/good_job/", target="/categories/good_job/")
+    OldURL.objects.create(path="/tags/vieux-nom/", target="/tags/ess/")
+    export_site(tmp_path / "export")
+    empty_the_site(settings)
+    call_command("import_posts", str(tmp_path / "export"), stdout=StringIO(), stderr=StringIO())
+    assert OldURL.objects.get(path="/lubies/good_job/").target == "/categories/good_job/"
+    assert OldURL.objects.get(path="/tags/vieux-nom/").target == "/tags/ess/"
+
+
+def test_redirects_data_never_leads_outside_the_site(db, tmp_path):
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_data").mkdir()
+    (site / "_posts" / "2020-01-01-un.md").write_text("---\ntitle: Un\n---\nCorps.\n")
+    (site / "_data" / "redirects.yml").write_text(
+        '"/ok/": "/2020/01/01/un/"\n"/dehors/": "https://ailleurs.example/"\n'
+        '"//hote/": "/ok/"\n"/liste/": [1, 2]\n'
+    )
+    out = StringIO()
+    call_command("import_posts", str(site), stdout=out, stderr=StringIO())
+    assert OldURL.objects.get(path="/ok/").target == "/2020/01/01/un/"
+    assert not OldURL.objects.filter(path__in=["/dehors/", "//hote/", "/liste/"]).exists()
+    assert out.getvalue().count("_data/redirects.yml") == 3
+
+
 def test_pages_are_exported_too(db, tmp_path):
     Page.objects.create(title="À propos", slug="a-propos", body="Moi.", description="Qui.")
     Page.objects.create(title="Caché", slug="cache", body="x", is_published=False)
