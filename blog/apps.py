@@ -14,6 +14,8 @@ class BlogConfig(AppConfig):
 
         connect_signals()
 
-        from blog import signals
+        from blog import signals, summaries
 
         signals.connect_signals(self)
+        # Now, with the templates it reads: see `current_key`.
+        summaries.current_key()

@@ -29,14 +29,17 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
 from blog.cache import one_bump
-from blog.models import SiteIdentity
+from blog.models import Post, SiteIdentity
 from blog.summaries import refresh_stale_summaries
+from blog.taxonomy import repair_tag_addresses
 
 FORMAT_VERSION = 1
 ARCHIVE_PREFIX = "carnet-"
@@ -220,5 +223,9 @@ def restore_backup(archive: Path) -> BackupReport:
     # loaddata saves rows raw, past SiteIdentity.save(), which is what drops its cached copy,
     # and past the signals that render each post's entry in lists (from another version, maybe).
     cache.delete(SiteIdentity.CACHE_KEY)
+    # A backup from an earlier version may hold tags without an address, which no entry
+    # can show.
+    repaired = repair_tag_addresses(Tag, TaggedItem, ContentType.objects.get_for_model(Post).pk)
+    Post.objects.filter(pk__in=repaired).update(summary_key="")
     refresh_stale_summaries()
     return BackupReport(path=archive, counts=manifest.get("counts", {}), media_files=len(media))

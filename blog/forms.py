@@ -6,7 +6,7 @@ import json
 from pathlib import PurePosixPath
 
 from django import forms
-from django.core.validators import FileExtensionValidator
+from django.core.validators import FileExtensionValidator, validate_slug
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -180,6 +180,12 @@ class TagAdminForm(forms.ModelForm):
                 "new name; the old address keeps leading to the tag."
             )
         }
+
+    def clean_slug(self):
+        # taggit allows any letter; the tag page's address takes ASCII only.
+        slug = self.cleaned_data["slug"]
+        validate_slug(slug)
+        return slug
 
     def clean(self):
         cleaned = super().clean()

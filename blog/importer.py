@@ -860,6 +860,34 @@ class _Import:
                 if path != target:
                     self.targets.setdefault(path, target)
 
+    def refresh_renamed_terms(self) -> None:
+        """New posts' entries show the category and tag names read when the import began: a
+        category or tag renamed meanwhile (in the admin) is shown as it is now."""
+        if self.dry_run:
+            return
+        renamed: dict[type, list[int]] = {Category: [], Tag: []}
+        for model, read in ((Category, self.categories), (Tag, self.tags)):
+            known = {term.pk: (term.name, term.slug) for term in read.values() if term.pk}
+            for chunk in _chunks(list(known)):
+                renamed[model] += [
+                    pk
+                    for pk, name, slug in model.objects.filter(pk__in=chunk).values_list(
+                        "pk", "name", "slug"
+                    )
+                    if known[pk] != (name, slug)
+                ]
+        posts = set(
+            Post.categories.through.objects.filter(category_id__in=renamed[Category]).values_list(
+                "post_id", flat=True
+            )
+        )
+        posts.update(
+            Post.tags.through.objects.filter(
+                tag_id__in=renamed[Tag], content_type=ContentType.objects.get_for_model(Post)
+            ).values_list("object_id", flat=True)
+        )
+        refresh_summaries(posts)
+
     def collect_site_redirects(self, sites: list[jekyll.SiteConfig]) -> None:
         """`_data/redirects.yml` from an export: the site's word, over any address computed."""
         for site in sites:
@@ -1012,6 +1040,7 @@ def import_site(
     with nullcontext() if dry_run else one_bump():
         run.prepare_terms()
         run.write_all()
+        run.refresh_renamed_terms()
         run.collect_archive_targets()
         run.collect_site_redirects(found.sites)
         run.keep_targets()

@@ -15,6 +15,7 @@ from django.db.models.signals import (
     pre_save,
 )
 from django.dispatch import receiver
+from django.utils.autoreload import file_changed
 from taggit.models import Tag, TaggedItem
 
 from blog import summaries
@@ -47,15 +48,21 @@ def repair_search_after_migrate(using: str = "default", **kwargs) -> None:
     repair_search_index(connections[using])
 
 
-def refresh_summaries_after_migrate(using: str = "default", **kwargs) -> None:
-    """A deploy runs `migrate`: entries rendered by the previous templates are redone here."""
-    if using != "default":
+def refresh_summaries_after_migrate(using: str = "default", apps=None, **kwargs) -> None:
+    """A deploy runs `migrate`: entries rendered by the previous templates are redone here.
+
+    Only when the database holds the posts table as this code knows it: not after migrating
+    back (`migrate blog zero`, or to before a field existed).
+    """
+    if using != "default" or apps is None:
         return
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        columns = connection.introspection.get_table_description(cursor, Post._meta.db_table)
-    # Not after migrating back to before the entries existed.
-    if "summary_key" in {column.name for column in columns}:
+    try:
+        migrated = apps.get_model("blog", "Post")
+    except LookupError:
+        return
+    if {f.column for f in migrated._meta.concrete_fields} == {
+        f.column for f in Post._meta.concrete_fields
+    }:
         summaries.refresh_stale_summaries()
 
 
@@ -130,6 +137,13 @@ def tag_deleting(sender, instance: Tag, **kwargs) -> None:
 @receiver(post_delete, sender=Tag, dispatch_uid="blog-summary-tag-delete")
 def taxonomy_deleted(sender, instance, **kwargs) -> None:
     summaries.refresh_summaries(getattr(instance, "_summary_posts", ()))
+
+
+@receiver(file_changed, dispatch_uid="blog-summary-files")
+def template_or_catalogue_changed(sender, file_path, **kwargs) -> None:
+    # runserver reloads templates and translations without restarting: so does the fingerprint.
+    if file_path.suffix in (".html", ".mo"):
+        summaries.current_key.cache_clear()
 
 
 @receiver(setting_changed, dispatch_uid="blog-summary-settings")

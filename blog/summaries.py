@@ -15,41 +15,55 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+import django
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import translation
 from taggit.models import Tag
 
 from blog.models import Category, Post, RenderInput, render_post_fields
+from blog.templatetags import blog_tags
 
 TEMPLATE = "includes/post_summary.html"
 # The templates an entry is made of.
 TEMPLATES = (TEMPLATE, "includes/post_meta.html", "includes/post_tags.html")
-# Bump when Python code that shapes an entry changes (long_date, reading time…).
+# Bump when Python code an entry depends on changes outside what `current_key` reads.
 VERSION = 1
 BATCH = 500
 
 
 @functools.cache
 def current_key() -> str:
-    """A fingerprint of everything an entry depends on besides its post's data."""
-    digest = hashlib.sha256(str(VERSION).encode())
+    """A fingerprint of everything an entry depends on besides its post's data.
+
+    Computed when the process starts (BlogConfig.ready), when it loads the templates it will
+    render with: a process that outlives an update of the files never stores entries made
+    with old templates under the new fingerprint.
+    """
+    digest = hashlib.sha256(f"{VERSION} {django.get_version()}".encode())
     for name in TEMPLATES:
         with open(get_template(name).origin.name, "rb") as source:
             digest.update(source.read())
+    # The Python an entry runs: its filters, and how posts and categories make addresses.
+    digest.update(inspect.getsource(blog_tags).encode())
+    for method in (Post.get_absolute_url, Category.get_absolute_url):
+        digest.update(inspect.getsource(method).encode())
+    locale = translation.to_locale(settings.LANGUAGE_CODE)
     for folder in settings.LOCALE_PATHS:
-        catalogue = f"{folder}/{settings.LANGUAGE_CODE}/LC_MESSAGES/django.mo"
-        try:
-            with open(catalogue, "rb") as compiled:
-                digest.update(compiled.read())
-        except FileNotFoundError:
-            digest.update(b"no catalogue")
+        # `fr_FR` then `fr`, as gettext looks for them.
+        for variant in dict.fromkeys((locale, locale.split("_")[0])):
+            try:
+                with open(f"{folder}/{variant}/LC_MESSAGES/django.mo", "rb") as compiled:
+                    digest.update(compiled.read())
+            except FileNotFoundError:
+                digest.update(b"no catalogue")
     with translation.override(settings.LANGUAGE_CODE):
         addresses = (
             reverse("blog:post", kwargs={"year": 2000, "month": 1, "day": 2, "slug": "s"}),
@@ -120,18 +134,22 @@ def refresh_summaries(post_ids: Iterable[int]) -> int:
     table = connection.ops.quote_name(Post._meta.db_table)
     written = 0
     for start in range(0, len(ids), BATCH):
-        posts = (
-            Post.objects.filter(pk__in=ids[start : start + BATCH])
-            .for_lists()
-            .defer("search_document", "front_matter")
-        )
-        rows = [(render_summary(post), key, post.pk) for post in posts]
-        # Not a save: storing an entry changes no content, and sends no signal.
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET summary_html = %s, summary_key = %s WHERE id = %s",  # noqa: S608
-                rows,
+        with transaction.atomic():
+            # Locked while rendered: a save committed meanwhile (PostgreSQL runs them side
+            # by side) is waited for and read, rather than overwritten by an older entry.
+            posts = (
+                Post.objects.select_for_update()
+                .filter(pk__in=ids[start : start + BATCH])
+                .for_lists()
+                .defer("search_document", "front_matter")
             )
+            rows = [(render_summary(post), key, post.pk) for post in posts]
+            # Not a save: storing an entry changes no content, and sends no signal.
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET summary_html = %s, summary_key = %s WHERE id = %s",  # noqa: S608
+                    rows,
+                )
         written += len(rows)
     return written
 

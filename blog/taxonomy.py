@@ -12,15 +12,39 @@ from taggit.models import Tag, TaggedItem
 
 from blog.models import OldURL
 
+# What the tag page's URL pattern (`<slug:slug>`) accepts.
+ROUTABLE_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
 
 def addressable_tag_slug(name: str, slug: str) -> str:
-    """`slug`, or one for a tag whose name slugifies to nothing (`{}`, `🙂`): a page needs it.
+    """`slug`, or one a page address can hold for a tag whose name slugifies to nothing
+    (`{}`, `🙂`) or whose slug the URL cannot carry (`été`, set by hand or by an old version).
 
     taggit suffixes a taken slug with `_1`, `_2`…: an empty one becomes `_1`, kept at the end.
     """
-    if re.fullmatch(r"(_\d+)?", slug):
-        return f"tag-{hashlib.sha256(name.encode()).hexdigest()[:8]}{slug}"
-    return slug
+    if ROUTABLE_SLUG.fullmatch(slug) and not re.fullmatch(r"_\d+", slug):
+        return slug
+    suffix = slug if re.fullmatch(r"_\d+", slug) else ""
+    return f"tag-{hashlib.sha256(name.encode()).hexdigest()[:8]}{suffix}"
+
+
+def repair_tag_addresses(tag_model, tagged_item_model, post_type_id: int | None) -> list[int]:
+    """Give an address to every tag without one (rows an earlier version or a backup left);
+    returns the posts that show those tags. Updates rows without signals: it also runs in
+    a migration, on historical models."""
+    repaired = []
+    for pk, name, slug in tag_model.objects.values_list("pk", "name", "slug"):
+        fixed = addressable_tag_slug(name, slug)
+        if fixed != slug:
+            tag_model.objects.filter(pk=pk).update(slug=fixed)
+            repaired.append(pk)
+    if not repaired or post_type_id is None:
+        return []
+    return list(
+        tagged_item_model.objects.filter(
+            tag_id__in=repaired, content_type_id=post_type_id
+        ).values_list("object_id", flat=True)
+    )
 
 
 def tag_path(slug: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -107,7 +108,7 @@ def test_a_stale_entry_is_never_shown(make_post, client):
     page = home(client)
     assert "Ancien rendu" not in page and "Titre juste" in page and "#ess" in page
 
-    refresh_summaries_after_migrate()
+    refresh_summaries_after_migrate(apps=django_apps)
     fresh = Post.objects.get(pk=post.pk)
     assert fresh.summary_key == summaries.current_key() and "Titre juste" in fresh.summary_html
 
@@ -194,3 +195,183 @@ def test_tags_left_without_an_address_by_an_earlier_version_get_one(make_post):
     assert Tag.objects.get(name="ess").slug == "ess"
     post.save()  # renders the entry, which needs every tag's address
     assert f'href="/tags/{tag.slug}/"' in stored(post)
+
+
+# Found in review: every way an entry could go stale or break ------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_rendered_entries_equal_entries_rendered_from_the_database(tmp_path, monkeypatch):
+    from blog import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_MIN_POSTS", 1)
+    site = tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_data").mkdir()
+    (site / "_config.yml").write_text("timezone: America/New_York\n", encoding="utf-8")
+    # Two categories with one name: the order between them must not depend on the path.
+    (site / "_data" / "categories.yml").write_text(
+        "zeta:\n  name: Divers\nalpha:\n  name: Divers\n", encoding="utf-8"
+    )
+    for n in range(30):
+        categories = "[zeta, alpha, Zèle, good_job]" if n % 3 else "[alpha, zeta]"
+        front = (
+            f"---\ntitle: 'Billet <{n}> & co'\n"
+            f"date: 2017-01-{n % 28 + 1:02d} {22 if n % 2 else 3}:30:00.250000\n"
+            f"categories: {categories}\ntags: [et moi, ESS, Été, 🙂, {{}}, t{n}]\n"
+            + ("published: false\n" if n == 5 else "")
+        )
+        (site / "_posts" / f"2017-01-{n % 28 + 1:02d}-billet-{n}.md").write_text(
+            front + "---\nDébut.\n\n<!--more-->\n\nSuite.\n", encoding="utf-8"
+        )
+    report = import_site([site], workers=2)
+    assert not report.count(importer.FAILED)
+    for post in Post.objects.for_lists():
+        assert post.summary_html == summaries.render_summary(post), post.title
+
+
+def test_a_category_renamed_while_an_import_runs_shows_its_new_name(
+    db, tmp_path, monkeypatch, client
+):
+    from contextlib import contextmanager
+
+    from blog import importer
+
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    for n in range(3):
+        (posts / f"2017-01-0{n + 1}-billet-{n}.md").write_text(
+            f"---\ntitle: Billet {n}\ncategories: [lubies]\ntags: [ess]\n---\nDébut.\n",
+            encoding="utf-8",
+        )
+    real = importer.rendered_posts
+
+    @contextmanager
+    def renamed_while_rendering(sources, workers):
+        with real(sources, workers) as rendered:
+            rendered = list(rendered)  # the entries are rendered with the names read…
+            category = Category.objects.get(slug="lubies")  # …then the author renames
+            category.name = "Mes lubies"
+            category.save()
+            tag = Tag.objects.get(name="ess")
+            tag.name = "Économie sociale"
+            tag.save()
+            yield iter(rendered)
+
+    monkeypatch.setattr(importer, "rendered_posts", renamed_while_rendering)
+    import_site([tmp_path / "site"])
+    page = home(client)
+    assert page.count(">Mes lubies</a>") == 3 and page.count("#Économie sociale") == 3
+    assert ">lubies</a>" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_rendered_during_a_concurrent_edit_shows_the_edit(make_post):
+    import threading
+    import time
+
+    from django.db import transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: no concurrent edit to lose")
+    post = make_post("Ancien titre", tags=["ess"])
+    edited, errors = threading.Event(), []
+
+    def in_thread(work):
+        def run():
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                errors.append(error)
+            finally:
+                connection.close()
+
+        return threading.Thread(target=run)
+
+    def author_edits_the_post():
+        with transaction.atomic():
+            fresh = Post.objects.get(pk=post.pk)
+            fresh.title = "Nouveau titre"
+            fresh.save()
+            edited.set()
+            time.sleep(1)  # the rest of the admin request, before the commit
+
+    def tag_renamed_meanwhile():
+        edited.wait()
+        with transaction.atomic():
+            tag = Tag.objects.get(name="ess")
+            tag.name = "Économie sociale"
+            tag.save()
+
+    threads = [in_thread(author_edits_the_post), in_thread(tag_renamed_meanwhile)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    entry = stored(post)
+    assert "Nouveau titre" in entry and "#Économie sociale" in entry
+
+
+# transactional_db, as in test_backup.py: `flush` cannot run inside a test's transaction.
+def test_restoring_an_old_backup_gives_its_tags_addresses(
+    transactional_db, make_post, settings, tmp_path, client
+):
+    import shutil
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from blog.backup import create_backup, restore_backup
+
+    make_post("Billet émoji", tags=["🙂", "ess"])
+    # The rows of a site made before the entries and the tag fix.
+    Tag.objects.filter(name="🙂").update(slug="")
+    Post.objects.update(summary_html="", summary_key="")
+    archive = create_backup(tmp_path / "backups").path
+    call_command("flush", interactive=False, verbosity=0)
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    cache.clear()
+    restore_backup(archive)
+    tag = Tag.objects.get(name="🙂")
+    assert tag.slug.startswith("tag-")
+    assert f'href="/tags/{tag.slug}/"' in home(client)
+
+
+def test_the_admin_refuses_a_tag_address_the_site_cannot_serve(admin_client, make_post):
+    from django.urls import reverse
+
+    make_post(tags=["ete"])
+    tag = Tag.objects.get(name="ete")
+    response = admin_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "ete", "slug": "été"}
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert "slug" in response.context["adminform"].form.errors
+    assert Tag.objects.get(pk=tag.pk).slug == "ete"
+
+
+def test_a_tag_address_an_earlier_version_allowed_is_repaired_by_migrate(make_post, client):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    post = make_post(tags=["ete"])
+    Tag.objects.filter(name="ete").update(slug="été")  # accepted by the admin before
+    Post.objects.update(summary_key="")  # as right after 0003
+    import_module("blog.migrations.0004_addressable_tag_slugs").give_addresses(apps, None)
+    refresh_summaries_after_migrate(apps=apps)
+    tag = Tag.objects.get(name="ete")
+    assert tag.slug.startswith("tag-")
+    assert f'href="/tags/{tag.slug}/"' in stored(post)
+    assert client.get(f"/tags/{tag.slug}/").status_code == 200
+
+
+def test_migrating_back_leaves_the_entries_alone(make_post):
+    from django.db.migrations.state import ProjectState
+
+    make_post()
+    Post.objects.update(summary_key="old")
+    # The state of `migrate blog zero`: no Post model at all.
+    refresh_summaries_after_migrate(apps=ProjectState().apps)
+    assert Post.objects.get().summary_key == "old"

@@ -37,7 +37,7 @@ def long_date(value: datetime | None) -> str:
 def by_name(items) -> list:
     """Categories or tags in the order a French reader looks for them: case and accents
     aside (`écoconception` before `tutoriel`), whatever order the database returns."""
-    return sorted(items, key=lambda item: (plain_search_text(item.name), item.name))
+    return sorted(items, key=lambda item: (plain_search_text(item.name), item.name, item.slug))
 
 
 @register.filter
