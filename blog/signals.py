@@ -103,7 +103,12 @@ def _tagged_posts(tag: Tag) -> list[int]:
 
 @receiver(post_save, sender=TaggedItem, dispatch_uid="blog-summary-tagged-save")
 @receiver(post_delete, sender=TaggedItem, dispatch_uid="blog-summary-tagged-delete")
-def tagged_item_changed(sender, instance: TaggedItem, raw: bool = False, **kwargs) -> None:
+def tagged_item_changed(
+    sender, instance: TaggedItem, raw: bool = False, origin=None, **kwargs
+) -> None:
+    # Deleting posts deletes their tag links first: no entry to redo for a post on its way out.
+    if isinstance(origin, Post) or getattr(origin, "model", None) is Post:
+        return
     if not raw and instance.content_type_id == ContentType.objects.get_for_model(Post).pk:
         summaries.refresh_summaries([instance.object_id])
 

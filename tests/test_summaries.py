@@ -375,3 +375,13 @@ def test_migrating_back_leaves_the_entries_alone(make_post):
     # The state of `migrate blog zero`: no Post model at all.
     refresh_summaries_after_migrate(apps=ProjectState().apps)
     assert Post.objects.get().summary_key == "old"
+
+
+def test_deleting_posts_does_not_redo_their_entries(make_post, django_assert_max_num_queries):
+    posts = [make_post(tags=[f"t{n}" for n in range(8)], categories=["c"]) for _ in range(3)]
+    # The deletion itself: posts, links, revisions, old addresses; no entry rendered per link.
+    with django_assert_max_num_queries(10):
+        Post.objects.filter(pk__in=[post.pk for post in posts]).delete()
+    post = make_post(tags=["a", "b", "c"])
+    with django_assert_max_num_queries(10):
+        post.delete()
