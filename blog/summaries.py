@@ -127,27 +127,28 @@ def render_post_and_entry(task: tuple[RenderInput, EntryInput | None]) -> dict[s
     return fields
 
 
+def _posts_to_render(ids: Iterable[int]):
+    """What an entry shows of these posts, in three queries."""
+    return Post.objects.filter(pk__in=ids).for_lists().defer("search_document", "front_matter")
+
+
 def refresh_summaries(post_ids: Iterable[int]) -> int:
     """Render and store the entries of these posts; returns how many were written."""
     ids = list(post_ids)
     key = current_key()
     table = connection.ops.quote_name(Post._meta.db_table)
+    pk = connection.ops.quote_name(Post._meta.pk.column)
     written = 0
     for start in range(0, len(ids), BATCH):
         with transaction.atomic():
             # Locked while rendered: a save committed meanwhile (PostgreSQL runs them side
             # by side) is waited for and read, rather than overwritten by an older entry.
-            posts = (
-                Post.objects.select_for_update()
-                .filter(pk__in=ids[start : start + BATCH])
-                .for_lists()
-                .defer("search_document", "front_matter")
-            )
+            posts = _posts_to_render(ids[start : start + BATCH]).select_for_update()
             rows = [(render_summary(post), key, post.pk) for post in posts]
             # Not a save: storing an entry changes no content, and sends no signal.
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"UPDATE {table} SET summary_html = %s, summary_key = %s WHERE id = %s",  # noqa: S608
+                    f"UPDATE {table} SET summary_html = %s, summary_key = %s WHERE {pk} = %s",  # noqa: S608
                     rows,
                 )
         written += len(rows)
@@ -170,12 +171,7 @@ def with_summaries(posts: Iterable[Post]) -> list[Post]:
     key = current_key()
     stale = [post.pk for post in posts if post.summary_key != key]
     if stale:
-        fresh = {
-            post.pk: render_summary(post)
-            for post in Post.objects.filter(pk__in=stale)
-            .for_lists()
-            .defer("search_document", "front_matter")
-        }
+        fresh = {post.pk: render_summary(post) for post in _posts_to_render(stale)}
         for post in posts:
             if post.pk in fresh:
                 post.summary_html = fresh[post.pk]
