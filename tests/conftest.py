@@ -30,6 +30,16 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def write(path: Path, text: str | bytes) -> Path:
+    """A file of a test site, its folders created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

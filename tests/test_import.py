@@ -17,21 +17,13 @@ from taggit.models import Tag
 from blog import importer, jekyll
 from blog.importer import import_site
 from blog.models import Category, OldURL, Page, Post, render_post_fields
+from tests.conftest import write
 from tests.test_kramdown_differential import FRONT_MATTER_RE
 
 TESTS = Path(__file__).resolve().parent
 SITE = TESTS / "jekyll_site"
 
 pytestmark = pytest.mark.django_db
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def statuses(report, status, kind=None) -> set[str]:

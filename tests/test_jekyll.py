@@ -14,20 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from blog import jekyll
+from tests.conftest import write
 
 TESTS = Path(__file__).resolve().parent
 SITE = TESTS / "jekyll_site"
 SAMPLE = TESTS.parent / "fixtures" / "jekyll-site"
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def read_one(root: Path, name: str, text: str | bytes) -> jekyll.Document:
