@@ -14,8 +14,9 @@ class BlogConfig(AppConfig):
 
         connect_signals()
 
-        from blog import signals, summaries
+        from blog import frame, signals, summaries
 
         signals.connect_signals(self)
         # Now, with the templates it reads: see `current_key`.
         summaries.current_key()
+        frame.current_key()

@@ -30,7 +30,6 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -220,9 +219,11 @@ def restore_backup(archive: Path) -> BackupReport:
             destination = media_root / path.relative_to(work / "media")
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, destination)
-    # loaddata saves rows raw, past SiteIdentity.save(), which is what drops its cached copy,
-    # and past the signals that render each post's entry in lists (from another version, maybe).
-    cache.delete(SiteIdentity.CACHE_KEY)
+    # loaddata saves rows raw, past SiteIdentity.save() and the signals that render the frame
+    # around pages and each post's entry in lists (from another version, maybe).
+    identity = SiteIdentity.objects.first()
+    if identity is not None:
+        identity.refresh_frame()
     # A backup from an earlier version may hold tags without an address, which no entry
     # can show.
     repaired = repair_tag_addresses(Tag, TaggedItem, ContentType.objects.get_for_model(Post).pk)

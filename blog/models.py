@@ -383,6 +383,9 @@ class SiteIdentity(models.Model):
         help_text=_("One a line: label | https://address"),
     )
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
+    # The layout around every page, rendered from this row and the menu (blog.frame).
+    frame = models.JSONField(default=dict, editable=False)
+    frame_key = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("site identity")
@@ -394,20 +397,48 @@ class SiteIdentity(models.Model):
     CACHE_KEY = "carnet:site-identity"
 
     def save(self, *args, **kwargs):
+        from blog import frame
+
+        self.frame, self.frame_key = frame.render_frame(self), frame.current_key()
         super().save(*args, **kwargs)
-        cache.delete(self.CACHE_KEY)
+        cache.delete(self.cache_key())
+
+    @classmethod
+    def cache_key(cls) -> str:
+        # On the content stamp, which every server process reads: an edit made through one
+        # is seen by all, where a fixed key would be dropped from one local cache only.
+        from blog.cache import content_stamp
+
+        return f"{cls.CACHE_KEY}:{content_stamp().token}"
 
     @classmethod
     def current(cls) -> SiteIdentity:
-        """The identity, from the cache (one row read once, dropped on save)."""
-        identity = cache.get(cls.CACHE_KEY)
-        if identity is None:
+        """The identity as readers see it (defaults from the settings), with its frame.
+
+        Read once per content change. A frame rendered with other templates, a deploy ago,
+        is rendered and stored again here.
+        """
+        from blog import frame
+
+        key = cls.cache_key()
+        identity = cache.get(key)
+        if identity is None or identity.frame_key != frame.current_key():
             identity = cls.objects.first() or cls()
-            cache.set(cls.CACHE_KEY, identity, None)
-        identity.title = identity.title or settings.SITE_TITLE
-        identity.tagline = identity.tagline or settings.SITE_DESCRIPTION
-        identity.author_name = identity.author_name or settings.SITE_AUTHOR
+            if identity.frame_key != frame.current_key():
+                identity.refresh_frame()
+            identity = frame.with_defaults(identity)
+            cache.set(key, identity, settings.CACHE_PAGE_SECONDS)
         return identity
+
+    def refresh_frame(self) -> None:
+        """Render the frame again (the menu changed, or a deploy); not a save: it changes no
+        content, and sends no signal."""
+        from blog import frame
+
+        self.frame, self.frame_key = frame.render_frame(self), frame.current_key()
+        if self.pk is not None:
+            type(self).objects.filter(pk=self.pk).update(frame=self.frame, frame_key=self.frame_key)
+            cache.delete(self.cache_key())
 
     def link_list(self) -> list[tuple[str, str]]:
         pairs = []

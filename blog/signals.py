@@ -18,8 +18,8 @@ from django.dispatch import receiver
 from django.utils.autoreload import file_changed
 from taggit.models import Tag, TaggedItem
 
-from blog import summaries
-from blog.models import Category, OldURL, Post
+from blog import frame, summaries
+from blog.models import Category, OldURL, Page, Post, SiteIdentity
 from blog.search import repair_search_index
 from blog.taxonomy import addressable_tag_slug
 
@@ -144,11 +144,22 @@ def taxonomy_deleted(sender, instance, **kwargs) -> None:
     summaries.refresh_summaries(getattr(instance, "_summary_posts", ()))
 
 
+@receiver(post_save, sender=Page, dispatch_uid="blog-frame-page-save")
+@receiver(post_delete, sender=Page, dispatch_uid="blog-frame-page-delete")
+def page_changed(sender, instance, raw=False, **kwargs) -> None:
+    # The menu is part of the frame around every page (blog.frame). A page saved by
+    # loaddata is followed by restore_site's own refresh.
+    identity = None if raw else SiteIdentity.objects.first()
+    if identity is not None:
+        identity.refresh_frame()
+
+
 @receiver(file_changed, dispatch_uid="blog-summary-files")
 def template_or_catalogue_changed(sender, file_path, **kwargs) -> None:
     # runserver reloads templates and translations without restarting: so does the fingerprint.
     if file_path.suffix in (".html", ".mo"):
         summaries.current_key.cache_clear()
+        frame.current_key.cache_clear()
 
 
 @receiver(setting_changed, dispatch_uid="blog-summary-settings")
@@ -156,6 +167,19 @@ def settings_changed(setting: str, **kwargs) -> None:
     # Tests that change these render entries differently: the fingerprint is computed again.
     if setting in ("TEMPLATES", "LOCALE_PATHS", "LANGUAGE_CODE", "TIME_ZONE", "ROOT_URLCONF"):
         summaries.current_key.cache_clear()
+    if setting in (
+        "TEMPLATES",
+        "LOCALE_PATHS",
+        "LANGUAGE_CODE",
+        "TIME_ZONE",
+        "ROOT_URLCONF",
+        "STORAGES",
+        "STATIC_URL",
+        "SITE_TITLE",
+        "SITE_DESCRIPTION",
+        "SITE_AUTHOR",
+    ):
+        frame.current_key.cache_clear()
 
 
 def connect_signals(app_config) -> None:

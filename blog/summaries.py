@@ -39,6 +39,37 @@ VERSION = 1
 BATCH = 500
 
 
+def catalogue_bytes() -> bytes:
+    """The compiled French catalogue(s), as gettext finds them: what every stored fragment
+    says in French."""
+    locale = translation.to_locale(settings.LANGUAGE_CODE)
+    found = b""
+    for folder in settings.LOCALE_PATHS:
+        # `fr_FR` then `fr`, as gettext looks for them.
+        for variant in dict.fromkeys((locale, locale.split("_")[0])):
+            try:
+                with open(f"{folder}/{variant}/LC_MESSAGES/django.mo", "rb") as compiled:
+                    found += compiled.read()
+            except FileNotFoundError:
+                found += b"no catalogue"
+    return found
+
+
+def fingerprint(templates: Iterable[str], python: Iterable, parts: Iterable[str]) -> str:
+    """What a stored fragment was rendered with: its templates' and Python's source, the
+    catalogue, the Django version, and the settings and addresses given in `parts`."""
+    digest = hashlib.sha256(f"{VERSION} {django.get_version()}".encode())
+    for name in templates:
+        with open(get_template(name).origin.name, "rb") as source:
+            digest.update(source.read())
+    for code in python:
+        digest.update(inspect.getsource(code).encode())
+    digest.update(catalogue_bytes())
+    for part in (settings.LANGUAGE_CODE, settings.TIME_ZONE, *parts):
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()[:32]
+
+
 @functools.cache
 def current_key() -> str:
     """A fingerprint of everything an entry depends on besides its post's data.
@@ -47,32 +78,15 @@ def current_key() -> str:
     render with: a process that outlives an update of the files never stores entries made
     with old templates under the new fingerprint.
     """
-    digest = hashlib.sha256(f"{VERSION} {django.get_version()}".encode())
-    for name in TEMPLATES:
-        with open(get_template(name).origin.name, "rb") as source:
-            digest.update(source.read())
-    # The Python an entry runs: its filters, and how posts and categories make addresses.
-    digest.update(inspect.getsource(blog_tags).encode())
-    for method in (Post.get_absolute_url, Category.get_absolute_url):
-        digest.update(inspect.getsource(method).encode())
-    locale = translation.to_locale(settings.LANGUAGE_CODE)
-    for folder in settings.LOCALE_PATHS:
-        # `fr_FR` then `fr`, as gettext looks for them.
-        for variant in dict.fromkeys((locale, locale.split("_")[0])):
-            try:
-                with open(f"{folder}/{variant}/LC_MESSAGES/django.mo", "rb") as compiled:
-                    digest.update(compiled.read())
-            except FileNotFoundError:
-                digest.update(b"no catalogue")
     with translation.override(settings.LANGUAGE_CODE):
         addresses = (
             reverse("blog:post", kwargs={"year": 2000, "month": 1, "day": 2, "slug": "s"}),
             reverse("blog:category", kwargs={"slug": "c"}),
             reverse("blog:tag", kwargs={"slug": "t"}),
         )
-    for part in (settings.LANGUAGE_CODE, settings.TIME_ZONE, *addresses):
-        digest.update(b"\0" + part.encode())
-    return digest.hexdigest()[:32]
+    # The Python an entry runs: its filters, and how posts and categories make addresses.
+    python = (blog_tags, Post.get_absolute_url, Category.get_absolute_url)
+    return fingerprint(TEMPLATES, python, addresses)
 
 
 def render_summary(

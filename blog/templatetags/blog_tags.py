@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -17,8 +16,7 @@ from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from blog.cache import content_stamp
-from blog.models import Page, Post, SiteIdentity, plain_search_text
+from blog.models import Post, SiteIdentity, plain_search_text
 
 register = template.Library()
 
@@ -47,19 +45,24 @@ def same_day(first: datetime | None, second: datetime | None) -> bool:
     return timezone.localdate(first) == timezone.localdate(second)
 
 
-@register.simple_tag
-def menu_pages() -> list[Page]:
-    """The pages the author put in the menu, read once per content change (blog.cache)."""
-    key = f"carnet:menu:{content_stamp().token}"
-    pages = cache.get(key)
-    if pages is None:
-        pages = list(
-            Page.objects.filter(is_published=True, show_in_menu=True).only(
-                "title", "slug", "menu_order"
-            )
-        )
-        cache.set(key, pages, settings.CACHE_PAGE_SECONDS)
-    return pages
+@register.simple_tag(takes_context=True)
+def site_frame(context, part: str) -> SafeString:
+    """A part of the frame around the page (blog.frame), as stored with the site identity.
+
+    A page rendered without the identity (a 400 whose cause is the database) gets the
+    frame of the settings' defaults, with no menu pages.
+    """
+    from blog import frame
+
+    site = context.get("site")
+    if site is not None and site.frame.get(part) is not None:
+        html = site.frame[part]
+    else:
+        html = frame.render_frame(site or SiteIdentity(), menu_pages=[])[part]
+    request = context.get("request")
+    if part == "header" and request is not None:
+        html = frame.mark_current(html, request.path)
+    return mark_safe(html)  # noqa: S308 - rendered from our templates, with escaping on
 
 
 @register.simple_tag
