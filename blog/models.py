@@ -400,6 +400,8 @@ class SiteIdentity(models.Model):
         from blog import frame
 
         self.frame, self.frame_key = frame.render_frame(self), frame.current_key()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "frame", "frame_key"}
         super().save(*args, **kwargs)
         cache.delete(self.cache_key())
 
