@@ -8,7 +8,7 @@ from taggit.models import Tag
 from blog.management.commands.generate_posts import generate_posts
 from blog.models import Category, Post
 
-BUDGETS = {"home": 2, "post": 6, "category": 3, "tag": 3, "feed": 4}
+BUDGETS = {"home": 1, "post": 6, "category": 3, "tag": 3, "feed": 4}
 
 
 @pytest.fixture

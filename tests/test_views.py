@@ -78,6 +78,39 @@ def test_home_paginates_by_ten(client, make_post):
     assert client.get("/?page=3").status_code == 404
 
 
+def test_home_links_the_next_page_only_when_there_is_one(client, make_post):
+    for day in range(20):
+        make_post(f"Billet numéro {day}", days_ago=day + 1)
+    first = html(client.get("/"))
+    assert 'rel="next" href="/?page=2"' in first and 'rel="prev"' not in first
+    assert "Page 1<" in first and "Page 1 sur" not in first
+    second = html(client.get("/?page=2"))
+    # Exactly two full pages: the second reads one post past its end and finds none.
+    assert second.count('class="post-summary"') == 10
+    assert 'rel="prev" href="/?page=1"' in second or 'rel="prev" href="/"' in second
+    assert 'rel="next"' not in second
+    assert "Billets, page 2" in second
+    assert client.get("/?page=3").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "deux", "99"])
+def test_home_page_numbers_that_lead_nowhere_are_404(client, make_post, page):
+    make_post("Seul billet")
+    assert client.get(f"/?page={page}").status_code == 404
+
+
+def test_home_last_page_is_still_found(client, make_post):
+    for day in range(12):
+        make_post(f"Billet numéro {day}", days_ago=day + 1)
+    assert html(client.get("/?page=last")).count('class="post-summary"') == 2
+
+
+def test_home_with_nothing_published_says_so(client, db):
+    page = html(client.get("/"))
+    assert "Rien de publié pour l’instant." in page
+    assert 'class="pagination"' not in page
+
+
 def test_drafts_and_future_posts_never_on_home(client, make_post):
     make_post("Visible")
     hidden_posts(make_post)
@@ -371,9 +404,10 @@ def count_queries(client, url: str) -> int:
 @pytest.mark.parametrize(
     ("url", "limit", "first"),
     [
-        # Lists read each post's stored entry (blog.summaries): the count and the page.
-        ("/", 2, 3),
-        ("/?page=2", 2, 12),
+        # Lists read each post's stored entry (blog.summaries). The home page does not
+        # count them (blog.pagination): one query. Others count them, then read the page.
+        ("/", 1, 3),
+        ("/?page=2", 1, 12),
         ("/categories/commune/", 3, 3),
         ("/tags/tag-1/", 3, 3),
         ("/categories/", 5, 3),
