@@ -17,6 +17,7 @@ import functools
 import hashlib
 import inspect
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -106,6 +107,15 @@ def render_summary(
         return render_to_string(TEMPLATE, context).strip()
 
 
+@dataclass(slots=True)
+class Entry:
+    """A post as the home page lists it: its stored entry, and what says whether it is current."""
+
+    pk: int
+    summary_html: str
+    summary_key: str
+
+
 class EntryInput(NamedTuple):
     """What a new post's entry needs besides its rendered fields: (slug, name) pairs."""
 
@@ -175,7 +185,7 @@ def refresh_stale_summaries() -> int:
     return refresh_summaries(stale.iterator())
 
 
-def with_summaries(posts: Iterable[Post]) -> list[Post]:
+def with_summaries(posts: Iterable[Post | Entry]) -> list[Post | Entry]:
     """The posts of a list page, each with an up-to-date `summary_html`.
 
     Stored entries serve as they are; a stale one (a deploy not yet followed by `migrate`,
