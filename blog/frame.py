@@ -92,6 +92,18 @@ def render_frame(identity: SiteIdentity, menu_pages=None) -> dict[str, str]:
         return {part: render_to_string(name, context).strip() for part, name in PARTS.items()}
 
 
+def rendered_for_storage(identity: SiteIdentity) -> tuple[dict[str, str], str]:
+    """The frame and its key to store with `identity`; nothing, to be rendered at the first
+    read, while the static files are not collected (an import before `collectstatic`): the
+    stylesheet's hashed name is not known yet, and a write must not fail for it."""
+    try:
+        return render_frame(identity), current_key()
+    except ValueError as error:
+        if "staticfiles manifest" not in str(error):
+            raise
+        return {}, ""
+
+
 def mark_current(header: str, path: str) -> str:
     """The header with the menu link to `path`, if any, marked as the page being read."""
     link = f'<a href="{escape(path)}">'

@@ -399,7 +399,7 @@ class SiteIdentity(models.Model):
     def save(self, *args, **kwargs):
         from blog import frame
 
-        self.frame, self.frame_key = frame.render_frame(self), frame.current_key()
+        self.frame, self.frame_key = frame.rendered_for_storage(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "frame", "frame_key"}
         super().save(*args, **kwargs)
@@ -437,7 +437,7 @@ class SiteIdentity(models.Model):
         content, and sends no signal."""
         from blog import frame
 
-        self.frame, self.frame_key = frame.render_frame(self), frame.current_key()
+        self.frame, self.frame_key = frame.rendered_for_storage(self)
         if self.pk is not None:
             type(self).objects.filter(pk=self.pk).update(frame=self.frame, frame_key=self.frame_key)
             cache.delete(self.cache_key())

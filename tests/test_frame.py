@@ -538,3 +538,27 @@ def test_the_first_read_after_a_change_reads_the_stored_frame_not_the_menu(clien
     assert ABOUT in menu_of(page)
     assert [query for query in queries if "blog_page" in query["sql"]] == []
     assert len([query for query in queries if "blog_siteidentity" in query["sql"]]) == 1
+
+
+def test_the_author_can_write_before_the_static_files_are_collected(client, db, settings, tmp_path):
+    manifest_storage = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    settings.STATIC_ROOT = str(tmp_path / "static")  # nothing collected there
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": manifest_storage},
+    }
+    # An import before `collectstatic` saves the identity and pages: neither may fail.
+    identity = SiteIdentity.objects.create(title="Écrit avant collectstatic")
+    Page.objects.create(title="À propos", slug="a-propos", show_in_menu=True)
+    identity.refresh_from_db()
+    assert identity.frame == {} and identity.frame_key == ""
+    # Once the files are there, the first read renders and stores the frame.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    page = get(client)
+    assert "Écrit avant collectstatic" in header_of(page)
+    assert ABOUT in menu_of(page)
+    identity.refresh_from_db()
+    assert identity.frame_key == frame.current_key()
