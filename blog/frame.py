@@ -14,6 +14,7 @@ again when that changes, after a deploy.
 from __future__ import annotations
 
 import functools
+import sys
 from copy import copy
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,8 @@ def _addresses() -> list[str]:
         try:
             urls.append(static(name))
         except ValueError:
-            # No manifest yet (`migrate` before `collectstatic`): a frame rendered now would
-            # not render anyway, and the key changes once the manifest is there.
+            # No manifest yet (`migrate` before `collectstatic`): no frame can be rendered,
+            # and a process started once it is there has another key.
             urls.append(f"{name} not collected")
     return urls
 
@@ -65,7 +66,11 @@ def current_key() -> str:
         addresses = _addresses()
     defaults = (settings.SITE_TITLE, settings.SITE_DESCRIPTION, settings.SITE_AUTHOR)
     parts = [*addresses, *defaults]
-    return fingerprint(PARTS.values(), (blog_tags,), parts)
+    from blog.models import SiteIdentity
+
+    # The Python the frame runs: its tags and filters, this module, the identity's links.
+    python = (blog_tags, sys.modules[__name__], SiteIdentity.link_list)
+    return fingerprint(PARTS.values(), python, parts)
 
 
 def with_defaults(identity: SiteIdentity) -> SiteIdentity:

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -399,19 +399,32 @@ class SiteIdentity(models.Model):
     def save(self, *args, **kwargs):
         from blog import frame
 
-        self.frame, self.frame_key = frame.rendered_for_storage(self)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "frame", "frame_key"}
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            self._lock()
+            self.frame, self.frame_key = frame.rendered_for_storage(self)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "frame", "frame_key"}
+            super().save(*args, **kwargs)
         cache.delete(self.cache_key())
+
+    def _lock(self) -> SiteIdentity | None:
+        # Before the menu is read for the frame: two edits committed side by side (PostgreSQL
+        # runs them so) each wait for the other, rather than one storing a menu without the
+        # other's page.
+        if self.pk is None:
+            return None
+        return type(self).objects.select_for_update().filter(pk=self.pk).first()
 
     @classmethod
     def cache_key(cls) -> str:
         # On the content stamp, which every server process reads: an edit made through one
-        # is seen by all, where a fixed key would be dropped from one local cache only.
+        # is seen by all, where a fixed key would be dropped from one local cache only. On
+        # the frame's fingerprint too: while old and new code overlap in a deploy, each keeps
+        # its own copy, rather than each storing its frame over the other's on every request.
+        from blog import frame
         from blog.cache import content_stamp
 
-        return f"{cls.CACHE_KEY}:{content_stamp().token}"
+        return f"{cls.CACHE_KEY}:{frame.current_key()}:{content_stamp().token}"
 
     @classmethod
     def current(cls) -> SiteIdentity:
@@ -424,7 +437,7 @@ class SiteIdentity(models.Model):
 
         key = cls.cache_key()
         identity = cache.get(key)
-        if identity is None or identity.frame_key != frame.current_key():
+        if identity is None:
             identity = cls.objects.first() or cls()
             if identity.frame_key != frame.current_key():
                 identity.refresh_frame()
@@ -437,10 +450,16 @@ class SiteIdentity(models.Model):
         content, and sends no signal."""
         from blog import frame
 
-        self.frame, self.frame_key = frame.rendered_for_storage(self)
-        if self.pk is not None:
+        if self.pk is None:
+            self.frame, self.frame_key = frame.rendered_for_storage(self)
+            return
+        with transaction.atomic():
+            row = self._lock()
+            if row is None:
+                return
+            self.frame, self.frame_key = frame.rendered_for_storage(row)
             type(self).objects.filter(pk=self.pk).update(frame=self.frame, frame_key=self.frame_key)
-            cache.delete(self.cache_key())
+        cache.delete(self.cache_key())
 
     def link_list(self) -> list[tuple[str, str]]:
         pairs = []

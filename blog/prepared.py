@@ -79,4 +79,8 @@ class PreparedQuery:
     def __getitem__(self, index: slice) -> list:
         if not isinstance(index, slice) or index.step is not None or index.stop is None:
             raise TypeError("a prepared query is read by pages: query[start:stop]")
-        return self.rows(index.start or 0, index.stop)
+        start = index.start or 0
+        if start < 0 or index.stop < 0:
+            raise ValueError("negative indexing is not supported")
+        # As a queryset: nothing between a start and an earlier stop.
+        return self.rows(start, index.stop) if index.stop > start else []

@@ -147,11 +147,21 @@ def taxonomy_deleted(sender, instance, **kwargs) -> None:
 @receiver(post_save, sender=Page, dispatch_uid="blog-frame-page-save")
 @receiver(post_delete, sender=Page, dispatch_uid="blog-frame-page-delete")
 def page_changed(sender, instance, raw=False, **kwargs) -> None:
-    # The menu is part of the frame around every page (blog.frame). A page saved by
-    # loaddata is followed by restore_site's own refresh.
-    identity = None if raw else SiteIdentity.objects.first()
+    # The menu is part of the frame around every page (blog.frame).
+    if raw:
+        frame_loaded(sender, instance, raw=raw)
+        return
+    identity = SiteIdentity.objects.first()
     if identity is not None:
         identity.refresh_frame()
+
+
+@receiver(post_save, sender=SiteIdentity, dispatch_uid="blog-frame-identity-loaded")
+def frame_loaded(sender, instance, raw=False, **kwargs) -> None:
+    # `loaddata` writes rows as they are, maybe before the identity or the menu it needs:
+    # the frame is rendered at the next read instead.
+    if raw:
+        SiteIdentity.objects.update(frame_key="")
 
 
 @receiver(file_changed, dispatch_uid="blog-summary-files")

@@ -87,3 +87,10 @@ def test_a_query_that_does_not_ask_about_now_is_refused(db):
 def test_it_is_read_by_pages_only(db, index):
     with pytest.raises(TypeError):
         NEWEST_ENTRIES[index]
+
+
+def test_a_backwards_slice_is_empty_and_a_negative_one_refused(blog):
+    # As with a queryset: SQLite would read a negative LIMIT as no limit at all.
+    assert NEWEST_ENTRIES[3:1] == [] == orm_page(3, 1)
+    with pytest.raises(ValueError, match="negative"):
+        NEWEST_ENTRIES[-2:5]

@@ -56,13 +56,13 @@ def site_frame(context, part: str) -> SafeString:
 
     site = context.get("site")
     if site is not None and site.frame.get(part) is not None:
-        html = site.frame[part]
+        rendered = site.frame[part]
     else:
-        html = frame.render_frame(site or SiteIdentity(), menu_pages=[])[part]
+        rendered = frame.render_frame(site or SiteIdentity(), menu_pages=[])[part]
     request = context.get("request")
     if part == "header" and request is not None:
-        html = frame.mark_current(html, request.path)
-    return mark_safe(html)  # noqa: S308 - rendered from our templates, with escaping on
+        rendered = frame.mark_current(rendered, request.path)
+    return mark_safe(rendered)  # noqa: S308 - rendered from our templates, with escaping on
 
 
 @register.simple_tag
