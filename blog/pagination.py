@@ -27,7 +27,8 @@ class UncountedPage(Page):
 class UncountedPaginator(Paginator):
     """A paginator whose pages know their neighbours but not how many pages there are.
 
-    `count` and `num_pages` still work (and count): only `page()` does without them.
+    `count` and `num_pages` still work (and count): only `page()` does without them. No
+    orphans: a last page of one post stays a page of its own.
     """
 
     uncounted = True

@@ -172,23 +172,23 @@ def template_or_catalogue_changed(sender, file_path, **kwargs) -> None:
         frame.current_key.cache_clear()
 
 
+# What tests change that renders entries, and the frame, differently.
+ENTRY_SETTINGS = {"TEMPLATES", "LOCALE_PATHS", "LANGUAGE_CODE", "TIME_ZONE", "ROOT_URLCONF"}
+FRAME_SETTINGS = ENTRY_SETTINGS | {
+    "STORAGES",
+    "STATIC_URL",
+    "SITE_TITLE",
+    "SITE_DESCRIPTION",
+    "SITE_AUTHOR",
+}
+
+
 @receiver(setting_changed, dispatch_uid="blog-summary-settings")
 def settings_changed(setting: str, **kwargs) -> None:
-    # Tests that change these render entries differently: the fingerprint is computed again.
-    if setting in ("TEMPLATES", "LOCALE_PATHS", "LANGUAGE_CODE", "TIME_ZONE", "ROOT_URLCONF"):
+    # The fingerprints are computed again.
+    if setting in ENTRY_SETTINGS:
         summaries.current_key.cache_clear()
-    if setting in (
-        "TEMPLATES",
-        "LOCALE_PATHS",
-        "LANGUAGE_CODE",
-        "TIME_ZONE",
-        "ROOT_URLCONF",
-        "STORAGES",
-        "STATIC_URL",
-        "SITE_TITLE",
-        "SITE_DESCRIPTION",
-        "SITE_AUTHOR",
-    ):
+    if setting in FRAME_SETTINGS:
         frame.current_key.cache_clear()
 
 
