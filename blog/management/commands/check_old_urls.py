@@ -15,11 +15,13 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.http.request import validate_host
 from django.test import Client
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+
+from blog.management.translated import TranslatedCommand
 
 
 @dataclass
@@ -105,7 +107,7 @@ def check_address(client: Client, address: str, secure: bool, host: str) -> Chec
     return Check(address, first or 301, 508, path, _("redirect loop"))
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = gettext_lazy(
         "Check every old address in LIST (one path or URL a line, or a sitemap.xml) against "
         "this site, following redirects; exits non-zero when any is broken."

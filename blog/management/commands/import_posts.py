@@ -1,13 +1,14 @@
 """`manage.py import_posts PATH…`: a Jekyll site, a `_posts` folder or files into the blog."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from blog.importer import import_site
+from blog.management.translated import TranslatedCommand
 
 
-class Command(BaseCommand):
+class Command(TranslatedCommand):
     help = _(
         "Import a Jekyll site (its folder), a _posts folder or single files: posts, pages, "
         "images and old addresses. Running it again updates what changed."
