@@ -46,8 +46,15 @@ def _uses_shared_cache() -> bool:
     return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
 
 
+def _stamp_name() -> str:
+    # A string, not a Path: it is read on every request.
+    return os.fspath(
+        getattr(settings, "CACHE_STAMP_FILE", None) or settings.BASE_DIR / ".content-stamp"
+    )
+
+
 def _stamp_file() -> Path:
-    return Path(getattr(settings, "CACHE_STAMP_FILE", settings.BASE_DIR / ".content-stamp"))
+    return Path(_stamp_name())
 
 
 _file_memo: dict[str, tuple[float, Stamp]] = {}
@@ -56,20 +63,20 @@ _file_memo: dict[str, tuple[float, Stamp]] = {}
 def _read_stamp() -> Stamp | None:
     if _uses_shared_cache():
         return cache.get(STAMP_KEY)
-    path = _stamp_file()
+    name = _stamp_name()
     try:
-        mtime = path.stat().st_mtime_ns
+        mtime = os.stat(name).st_mtime_ns
     except FileNotFoundError:
         return None
-    memo = _file_memo.get(str(path))
+    memo = _file_memo.get(name)
     if memo and memo[0] == mtime:
         return memo[1]
     try:
-        token, changed_at, valid_until = path.read_text().split()
+        token, changed_at, valid_until = Path(name).read_text().split()
     except (OSError, ValueError):
         return None
     stamp = Stamp(token, float(changed_at), None if valid_until == "-" else float(valid_until))
-    _file_memo[str(path)] = (mtime, stamp)
+    _file_memo[name] = (mtime, stamp)
     return stamp
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import unicodedata
 from typing import NamedTuple
 
@@ -395,6 +396,9 @@ class SiteIdentity(models.Model):
         return self.title or settings.SITE_TITLE
 
     CACHE_KEY = "carnet:site-identity"
+    # This process's copy of `current()`: (cache key, until when, identity). Every page asks
+    # for it; the cache would unpickle (a shared one, fetch) it again on each request.
+    _shown: tuple[str, float, SiteIdentity] | None = None
 
     def save(self, *args, **kwargs):
         from blog import frame
@@ -405,7 +409,7 @@ class SiteIdentity(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "frame", "frame_key"}
             super().save(*args, **kwargs)
-        cache.delete(self.cache_key())
+        self.forget_current()
 
     def _lock(self) -> SiteIdentity | None:
         # Before the menu is read for the frame: two edits committed side by side (PostgreSQL
@@ -436,6 +440,9 @@ class SiteIdentity(models.Model):
         from blog import frame
 
         key = cls.cache_key()
+        shown = cls._shown
+        if shown is not None and shown[0] == key and time.monotonic() < shown[1]:
+            return shown[2]
         identity = cache.get(key)
         if identity is None:
             identity = cls.objects.first() or cls()
@@ -443,7 +450,14 @@ class SiteIdentity(models.Model):
                 identity.refresh_frame()
             identity = frame.with_defaults(identity)
             cache.set(key, identity, settings.CACHE_PAGE_SECONDS)
+        cls._shown = (key, time.monotonic() + settings.CACHE_PAGE_SECONDS, identity)
         return identity
+
+    @classmethod
+    def forget_current(cls) -> None:
+        """Drop the copies `current()` reads, in this process and in the cache."""
+        cls._shown = None
+        cache.delete(cls.cache_key())
 
     def refresh_frame(self) -> None:
         """Render the frame again (the menu changed, or a deploy); not a save: it changes no
@@ -459,7 +473,7 @@ class SiteIdentity(models.Model):
                 return
             self.frame, self.frame_key = frame.rendered_for_storage(row)
             type(self).objects.filter(pk=self.pk).update(frame=self.frame, frame_key=self.frame_key)
-        cache.delete(self.cache_key())
+        self.forget_current()
 
     def link_list(self) -> list[tuple[str, str]]:
         pairs = []

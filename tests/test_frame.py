@@ -6,6 +6,7 @@ import io
 import json
 import re
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -287,13 +288,18 @@ def test_an_edit_made_by_another_process_is_seen_on_the_next_request(settings, c
     key = SiteIdentity.cache_key()
     held = cache.get(key)
     assert held is not None and held.title == "Titre d’avant"
+    shown = SiteIdentity._shown
+    assert shown is not None and shown[2].title == "Titre d’avant"
 
-    # Another process saves the identity: it writes the row and drops the copy in its own
-    # cache, not in this process's (put back here); its commit replaces the content stamp.
+    # Another process saves the identity: it writes the row and drops the copies in its own
+    # cache and memory, not in this process's (put back here); its commit replaces the
+    # content stamp.
     other = SiteIdentity.objects.get()
     other.title = "Titre d’après"
     other.save()
     cache.set(key, held)
+    SiteIdentity._shown = shown
+    assert SiteIdentity.current().title == "Titre d’avant"
     page_cache.bump_content_stamp()
 
     assert SiteIdentity.current().title == "Titre d’après"
@@ -313,6 +319,25 @@ def test_a_row_changed_behind_the_cache_is_read_once_the_stamp_changes(settings,
     assert SiteIdentity.current().title == "Titre d’après"
     # Only the fields: a write past save() leaves the stored frame as it was.
     assert "<title>Titre d’après</title>" in get(client)
+
+
+def test_the_identity_is_kept_in_memory_as_long_as_the_cache_would_keep_it(
+    settings, monkeypatch, db
+):
+    settings.CACHE_PAGE_SECONDS = 60
+    SiteIdentity.objects.create(title="Titre d’avant")
+    assert SiteIdentity.current().title == "Titre d’avant"
+    with CaptureQueriesContext(connection) as queries:
+        assert SiteIdentity.current().title == "Titre d’avant"
+    assert not queries.captured_queries
+
+    # Behind every copy, with no new stamp: as long as the cache would keep it, then read.
+    SiteIdentity.objects.update(title="Titre d’après")
+    cache.clear()
+    assert SiteIdentity.current().title == "Titre d’avant"
+    later = time.monotonic() + 61
+    monkeypatch.setattr("blog.models.time.monotonic", lambda: later)
+    assert SiteIdentity.current().title == "Titre d’après"
 
 
 def test_a_frame_from_other_templates_is_rendered_and_stored_on_the_next_read(client, db):
