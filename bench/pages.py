@@ -5,7 +5,9 @@
 Runs gunicorn (2 workers) on a scratch SQLite database with production settings, once with the
 page cache off and once on, and prints each page's requests/s, p99 latency and its ratio to the
 bare view measured in the same run (absolute numbers vary between runs on a shared machine;
-ratios are what to read). Needs wrk (apt-get install wrk).
+ratios are what to read). Beside the bare view, two yardsticks: the home page's bytes served as
+they are ("fixed home": compression, ETag and sending, no view work) and the layout around an
+empty page. Needs wrk (apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ def sample_urls(env) -> dict[str, str]:
     return json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
 
 
+SAVE_HOME = (
+    "import pathlib; from django.test import Client; "
+    "pathlib.Path(%r).write_bytes(Client(HTTP_HOST='127.0.0.1').get('/').content)"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100)
@@ -43,8 +51,13 @@ def main() -> None:
         manage(env, "collectstatic", "--noinput")
         manage(env, "generate_posts", "--posts", str(args.posts), "--tags", str(args.tags))
         urls = sample_urls(env)
+        # The home page's own bytes, for /bench/fixed/.
+        env["BENCH_FIXED_PAGE"] = str(workdir / "home.html")
+        manage(env, "shell", "-c", SAVE_HOME % env["BENCH_FIXED_PAGE"])
         paths = {
             "bare view": "/bench/bare/",
+            # The home page's bytes served as they are: the ceiling of any view that renders it.
+            "fixed home": "/bench/fixed/",
             # The layout alone (base.html, no query): the floor of every page below.
             "layout only": "/bench/layout/",
             "home": "/",

@@ -181,8 +181,10 @@ STORAGES = {
 }
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/")
-# Only for bench/: serves /bench/bare/, a view that does nothing, to compare pages with.
+# Only for bench/: serves /bench/bare/, a view that does nothing, to compare pages with, and
+# /bench/fixed/, the bytes of BENCH_FIXED_PAGE (a page saved by bench/pages.py) as they are.
 BENCH_BARE_VIEW = env.bool("BENCH_BARE_VIEW", default=False)
+BENCH_FIXED_PAGE = env.str("BENCH_FIXED_PAGE", default="")
 
 TAGGIT_CASE_INSENSITIVE = True
 # Tag names keep their text ("et moi", "écoconception"); slugs are ASCII ("ecoconception").

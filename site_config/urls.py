@@ -1,6 +1,8 @@
 """The site's URL map: the admin, the contact form, media in development, and the blog."""
 
+import functools
 import re
+from pathlib import Path
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -29,7 +31,20 @@ if settings.BENCH_BARE_VIEW:
         response["Cache-Control"] = "no-store"
         return response
 
-    urlpatterns[:0] = [path("bench/bare/", bare_view), path("bench/layout/", layout_view)]
+    @functools.cache
+    def fixed_page() -> bytes:
+        return Path(settings.BENCH_FIXED_PAGE).read_bytes()
+
+    def fixed_view(request):
+        # A saved page served as it is: what a page of that size costs with no view work at
+        # all (compression, ETag, sending), the ceiling of any page rendered per request.
+        return HttpResponse(fixed_page())
+
+    urlpatterns[:0] = [
+        path("bench/bare/", bare_view),
+        path("bench/layout/", layout_view),
+        path("bench/fixed/", fixed_view),
+    ]
 
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
