@@ -26,7 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from blog import jekyll
 from blog.cache import one_bump
@@ -193,6 +193,7 @@ class _Unchanged:
     source: jekyll.Source
     slug: str
     published_at: datetime | None
+    pk: int
 
     @property
     def key(self) -> str:
@@ -294,7 +295,7 @@ class _Import:
             return False  # read_document says why
         if file_hash(source, raw) != prior[2]:
             return False
-        self.unchanged.append(_Unchanged(source, prior[1], prior[3]))
+        self.unchanged.append(_Unchanged(source, prior[1], prior[3], prior[0]))
         return True
 
     def plan_posts(self, documents: list[jekyll.Document]) -> None:
@@ -814,26 +815,51 @@ class _Import:
         if self.dry_run:
             return
         listed: set[tuple[int, str, str]] = set()  # (site, kind, name): a tag has many posts
-        for planned in self.posts:
-            document = planned.document
-            if not document.is_published:
-                continue
-            site = document.source.site
-            for name in document.tags:
+        posts = [
+            (planned, planned.document.tags, planned.document.categories)
+            for planned in self.posts
+            if planned.document.is_published
+        ]
+        for item, tags, categories in posts + self._unchanged_terms():
+            site = item.source.site
+            for name in tags:
                 tag = self.tags.get(name.lower())
-                target = self._reverse("blog:tag", tag.slug if tag else "", planned)
+                target = self._reverse("blog:tag", tag.slug if tag else "", item)
                 if target and (id(site), "tag", name) not in listed:
                     listed.add((id(site), "tag", name))
                     for path in jekyll.archive_paths(site, "tag", self.tag_dir, name):
                         self.targets.setdefault(path, target)
-            for key in document.categories:
-                target = self._reverse("blog:category", category_slug(key), planned)
+            for key in categories:
+                target = self._reverse("blog:category", category_slug(key), item)
                 if target and (id(site), "category", key) not in listed:
                     listed.add((id(site), "category", key))
                     for path in jekyll.archive_paths(site, "category", self.category_dir, key):
                         self.targets.setdefault(path, target)
 
-    def _reverse(self, name: str, slug: str, planned: _Planned) -> str | None:
+    def _unchanged_terms(self) -> list[tuple[_Unchanged, list[str], list[str]]]:
+        """The tags and categories of published posts this run did not read again, as the
+        database has them: a run with other `--tag-dir` or `--category-dir`, or one after an
+        interrupted import, redirects their old tag and category pages too."""
+        by_pk = {item.pk: item for item in self.unchanged}
+        terms: dict[int, tuple[list[str], list[str]]] = {}
+        post_type = ContentType.objects.get_for_model(Post)
+        for chunk in _chunks(list(by_pk)):
+            published = list(
+                Post.objects.published().filter(pk__in=chunk).values_list("pk", flat=True)
+            )
+            terms.update((pk, ([], [])) for pk in published)
+            for pk, name in TaggedItem.objects.filter(
+                content_type=post_type, object_id__in=published
+            ).values_list("object_id", "tag__name"):
+                terms[pk][0].append(name)
+            for pk, slug, name in Post.categories.through.objects.filter(
+                post_id__in=published
+            ).values_list("post_id", "category__slug", "category__name"):
+                # The key as the old site wrote it, while the category's name still says it.
+                terms[pk][1].append(name if category_slug(name) == slug else slug)
+        return [(by_pk[pk], tags, categories) for pk, (tags, categories) in sorted(terms.items())]
+
+    def _reverse(self, name: str, slug: str, planned: _Planned | _Unchanged) -> str | None:
         if (name, slug) in self.reversed:
             return self.reversed[(name, slug)]
         try:

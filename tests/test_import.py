@@ -461,7 +461,8 @@ def test_rerun_updates_in_place_and_never_duplicates(site_copy):
 
 def test_unchanged_rerun_is_cheap(django_assert_max_num_queries):
     import_site([SITE])
-    with django_assert_max_num_queries(12):
+    # Three of them read the unchanged posts' tags and categories, for their old pages.
+    with django_assert_max_num_queries(15):
         report = import_site([SITE])
     assert report.count(importer.CREATED) == report.count(importer.UPDATED) == 0
     assert report.count(importer.UNCHANGED) == 9  # 6 posts, 1 draft, 2 pages
@@ -779,6 +780,33 @@ def test_unchanged_self_contained_posts_are_not_read_again(tmp_path, monkeypatch
     report = import_site([root])
     assert statuses(report, importer.UPDATED) == {"_posts/2017-01-03-billet-2.md"}
     assert Post.objects.get(source_path="_posts/2017-01-03-billet-2.md").title == "Revu"
+
+
+def test_a_rerun_redirects_the_tag_and_category_pages_of_unchanged_posts(tmp_path, client):
+    # The first run forgot the folders of the old tag and category pages; or it was cut
+    # short. The second run reads no post again, and still keeps their old pages alive.
+    root = tmp_path / "site"
+    write(
+        root / "_posts" / "2017-01-02-ete.md",
+        "---\ntitle: Été\ncategories: [good_job, Données]\ntags: [Été, et moi]\n---\nCorps.",
+    )
+    draft = "---\npublished: false\ntags: [caché]\n---\nB."
+    write(root / "_posts" / "2017-01-03-brouillon.md", draft)
+    import_site([root])
+    assert client.get("/tags/%C3%A9t%C3%A9/").status_code == 404
+
+    report = import_site([root], tag_dir="tags", category_dir="lubies")
+    assert report.count(importer.UNCHANGED) == 2
+    for old, new in [
+        ("/tags/%C3%A9t%C3%A9/", "/tags/ete/"),
+        ("/tags/et%20moi/", "/tags/et-moi/"),
+        ("/lubies/good_job/", "/categories/good_job/"),
+        ("/lubies/donn%C3%A9es/", "/categories/donnees/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response.get("Location")) == (301, new), old
+    # A draft had no page on the old site.
+    assert client.get("/tags/cach%C3%A9/").status_code == 404
 
 
 def test_a_post_linking_to_a_moved_post_is_updated(tmp_path):
