@@ -186,6 +186,7 @@ class PostAdmin(admin.ModelAdmin):
                     "excerpt_separator",
                     "hard_wrap",
                     "old_permalink",
+                    "old_feed_id",
                     "source_path",
                     "front_matter",
                 ],

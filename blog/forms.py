@@ -94,6 +94,7 @@ class PostAdminForm(forms.ModelForm):
             "excerpt_separator",
             "hard_wrap",
             "old_permalink",
+            "old_feed_id",
             "front_matter",
         ]
         widgets = {

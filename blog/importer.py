@@ -617,6 +617,7 @@ class _Import:
             "source_path": document.source.key,
             "source_hash": planned.hash,
             "old_permalink": document.old_permalink[:500],
+            "old_feed_id": document.old_feed_id[:500],
             "front_matter": document.front_matter,
         }
 
@@ -875,16 +876,24 @@ class _Import:
             return None
 
     def skipped_page_target(self, document: jekyll.Document) -> None:
+        named = {"home": "blog:home", "rss": "blog:feed", "atom": "blog:atom"}
         if document.old_target == "search":
             target = SEARCH_PATH
-        elif document.old_target == "home":
-            target = reverse("blog:home")
+        elif document.old_target in named:
+            target = reverse(named[document.old_target])
         else:
             target = document.old_target
         if target:
             for path in document.old_paths():
                 if path != target:
                     self.targets.setdefault(path, target)
+
+    def collect_plugin_feeds(self, sites: list[jekyll.SiteConfig]) -> None:
+        """The feed jekyll-feed generated (Atom) has no file: its address is the plugin's."""
+        for site in sites:
+            if site.feed_plugin_path:
+                path = jekyll.old_path(f"{site.baseurl}/{site.feed_plugin_path}")
+                self.targets.setdefault(path, reverse("blog:atom"))
 
     def refresh_renamed_terms(self) -> None:
         """New posts' entries show the category and tag names read when the import began: a
@@ -1068,6 +1077,7 @@ def import_site(
         run.write_all()
         run.refresh_renamed_terms()
         run.collect_archive_targets()
+        run.collect_plugin_feeds(found.sites)
         run.collect_site_redirects(found.sites)
         run.keep_targets()
         if not dry_run:

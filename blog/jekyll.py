@@ -8,6 +8,7 @@ import email.utils
 import fnmatch
 import hashlib
 import os
+import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -54,6 +55,9 @@ DEFAULT_MARKDOWN_EXTENSIONS = ("markdown", "mkdown", "mkdn", "mkd", "md")
 HTML_EXTENSIONS = (".html", ".htm")
 # Files with front matter that produce no page a reader reads: feeds, JSON indexes, robots.
 GENERATED_EXTENSIONS = (".xml", ".json", ".txt", ".rss", ".atom", ".webmanifest")
+# A feed's root element, as a Liquid template writes it.
+RSS_FEED = re.compile(r"<(?:rss|rdf:RDF)\b")
+ATOM_FEED = re.compile(r"<feed\b[^>]*\bxmlns=[\"']http://www\.w3\.org/2005/Atom")
 # Folders Jekyll never renders (leading `_` or `.`) plus the usual homes of static files.
 ASSET_FOLDERS = frozenset(
     {"assets", "img", "images", "image", "css", "js", "fonts", "static", "media", "files"}
@@ -125,6 +129,8 @@ class SiteConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     archive_permalinks: dict[str, str] = field(default_factory=dict)
+    # Where the jekyll-feed plugin wrote the site's feed ("feed.xml"), when it did.
+    feed_plugin_path: str = ""
     # `_data/redirects.yml`, as Carnet's export writes it: old address → where it leads now.
     redirects: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
@@ -320,6 +326,7 @@ def load_site(root: Path) -> SiteConfig:
         }
     separator = config.get("excerpt_separator")
     site = SiteConfig(
+        feed_plugin_path=_feed_plugin_path(root, config),
         root=root,
         timezone=_site_timezone(config.get("timezone"), notes),
         permalink=permalink_template(config.get("permalink")),
@@ -719,6 +726,17 @@ def _as_text(value) -> str:
     return str(value)
 
 
+def _feed_plugin_path(root: Path, config: dict) -> str:
+    """The feed jekyll-feed generated: `feed.path`, else feed.xml; none when the plugin is not
+    used or a file of the site stands at that path (the plugin then leaves it alone)."""
+    plugins = {_text(name) for name in _flatten(config.get("plugins") or config.get("gems") or [])}
+    if "jekyll-feed" not in plugins:
+        return ""
+    feed = config.get("feed") if isinstance(config.get("feed"), dict) else {}
+    path = _text(feed.get("path")).strip("/") or "feed.xml"
+    return "" if (root / path).is_file() else path
+
+
 def _flatten(value) -> list:
     if isinstance(value, list | tuple):
         items = []
@@ -1012,7 +1030,7 @@ class Document:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
     # Pages only: why a page is not imported, and where its old address should lead instead.
     skip_reason: str = ""
-    old_target: str = ""  # "search", "home", or an absolute URL (redirect_to)
+    old_target: str = ""  # "search", "home", "rss", "atom", or an absolute URL (redirect_to)
 
     @property
     def is_post(self) -> bool:
@@ -1027,6 +1045,16 @@ class Document:
     def old_permalink(self) -> str:
         """The absolute address the old feed gave as guid: `url` + `baseurl` + permalink."""
         return self.source.site.absolute_base + self.url if self.url else ""
+
+    @property
+    def old_feed_id(self) -> str:
+        """The entry id jekyll-feed gave the post, when it made the old feed: not the
+        permalink but `post.id`, the permalink's folder and the post's slug, absolute."""
+        if not (self.url and self.is_post and self.source.site.feed_plugin_path):
+            return ""
+        folder = posixpath.dirname(self.url.rstrip("/") or "/")
+        post_id = posixpath.join(folder, quote(self.jekyll_slug, safe="/:@!$&'()*+,;=-._~%"))
+        return self.source.site.absolute_base + post_id
 
     def old_paths(self) -> list[str]:
         """Every address the old site served this at, as OldURL keeps them."""
@@ -1243,6 +1271,11 @@ def _read_page(document: Document) -> None:
         document.old_target = _as_text(_flatten(redirect_to)[0])
     elif output_ext not in HTML_EXTENSIONS or last.endswith(GENERATED_EXTENSIONS):
         document.skip_reason = _("generated file (feed, JSON, robots): not a page")
+        # A feed, under any name: its subscribers follow its address to the new feed.
+        if ATOM_FEED.search(document.body):
+            document.old_target = "atom"
+        elif RSS_FEED.search(document.body):
+            document.old_target = "rss"
     elif basename == "404" or last_stem == "404":
         document.skip_reason = _("error page: the new site has its own")
     elif layout == "search" or basename in SEARCH_NAMES or last_stem in SEARCH_NAMES:
@@ -1250,6 +1283,7 @@ def _read_page(document: Document) -> None:
         document.old_target = "search"
     elif basename == "index" and not folder:
         document.skip_reason = _("home page: the new site has its own")
+        document.old_target = "home"  # under a baseurl, /blog/ leads home
     elif LISTING.search(document.body):
         document.skip_reason = _("list of posts built by Liquid: its address now leads home")
         document.old_target = "home"

@@ -181,6 +181,15 @@ class Post(models.Model):
         blank=True,
         help_text=_("Absolute address on the old site; kept as the feed guid."),
     )
+    old_feed_id = models.CharField(
+        _("old feed identifier"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What the old feed gave as this post's identifier when it was not its permalink "
+            "(the jekyll-feed plugin); kept as the feed guid."
+        ),
+    )
     front_matter = models.JSONField(
         _("other front matter"), default=dict, blank=True, help_text=_("Kept from the import.")
     )
@@ -260,8 +269,8 @@ class Post(models.Model):
 
     @property
     def guid(self) -> str:
-        """The feed identifier: the old permalink for imported posts, so no post comes back."""
-        return self.old_permalink or settings.SITE_URL + self.get_absolute_url()
+        """The feed identifier: the old feed's for imported posts, so no post comes back."""
+        return self.old_feed_id or self.old_permalink or settings.SITE_URL + self.get_absolute_url()
 
 
 class PostRevision(models.Model):

@@ -809,6 +809,51 @@ def test_a_rerun_redirects_the_tag_and_category_pages_of_unchanged_posts(tmp_pat
     assert client.get("/tags/cach%C3%A9/").status_code == 404
 
 
+def test_a_jekyll_feed_site_keeps_its_entry_ids_and_its_feed_address(tmp_path, client):
+    # jekyll-feed gives each entry `post.id` as its id: the permalink's folder and the slug,
+    # with no `.html`. Feed readers that knew those ids must see no old post come back.
+    root = tmp_path / "site"
+    write(
+        root / "_config.yml",
+        "url: https://f.example.org\nbaseurl: /blog\nplugins: [jekyll-feed]\n"
+        "feed:\n  path: atom-feed.xml\n",
+    )
+    write(root / "_posts" / "2023-01-05-billet-5.md", "---\ntitle: Cinq\n---\nCorps.")
+    write(root / "_posts" / "2023-01-06-six.md", "---\ntitle: Six\nslug: le-sixieme\n---\nSix.")
+    write(root / "index.html", "---\nlayout: home\n---\n")
+    import_site([root])
+    five = Post.objects.get(slug="billet-5")
+    assert five.old_permalink == "https://f.example.org/blog/2023/01/05/billet-5.html"
+    assert five.guid == "https://f.example.org/blog/2023/01/05/billet-5"
+    assert Post.objects.get(title="Six").guid == "https://f.example.org/blog/2023/01/06/le-sixieme"
+    for feed in ("/feed.xml", "/atom.xml"):
+        assert (
+            "https://f.example.org/blog/2023/01/05/billet-5<" in client.get(feed).content.decode()
+        )
+    assert client.get("/blog/atom-feed.xml")["Location"] == "/atom.xml"
+    assert client.get("/blog/")["Location"] == "/"
+
+
+def test_feeds_of_any_name_lead_to_the_new_feeds(tmp_path, client):
+    root = tmp_path / "site"
+    # jekyll-feed listed, but the site's own feed.xml stands where it would write: its guids
+    # are the permalinks, as the file says.
+    write(root / "_config.yml", "url: https://f.example.org\nplugins: [jekyll-feed]\n")
+    write(root / "_posts" / "2023-01-05-billet.md", "---\ntitle: Billet\n---\nCorps.")
+    rss = '---\nlayout: null\n---\n<?xml version="1.0"?>\n<rss version="2.0"><channel>'
+    write(root / "feed.xml", rss + "<guid>{{ post.url | absolute_url }}</guid></channel></rss>")
+    write(root / "rss.xml", rss + "</channel></rss>")
+    atom = '---\n---\n<feed xmlns="http://www.w3.org/2005/Atom"></feed>'
+    write(root / "flux" / "atom.xml", atom)
+    write(root / "sitemap.xml", "---\n---\n<urlset></urlset>")
+    import_site([root])
+    assert Post.objects.get().guid == "https://f.example.org/2023/01/05/billet.html"
+    assert client.get("/rss.xml")["Location"] == "/feed.xml"
+    assert client.get("/flux/atom.xml")["Location"] == "/atom.xml"
+    assert client.get("/feed.xml").status_code == 200
+    assert not OldURL.objects.filter(path="/sitemap.xml").exists()
+
+
 def test_a_post_linking_to_a_moved_post_is_updated(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2017-01-01-cible.md", "Cible.")
