@@ -15,6 +15,14 @@ from contact.text import one_line, plain_text
 HONEYPOT = "website"
 
 
+class MessageField(forms.CharField):
+    """Line breaks counted as the browser's `maxlength` counts them, one character each,
+    though a form sends each as CR LF: a message the browser let through is not refused."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 class ContactForm(forms.ModelForm):
     consent = forms.BooleanField(
         required=True,
@@ -41,6 +49,7 @@ class ContactForm(forms.ModelForm):
             "message": _("Your message"),
         }
         help_texts = {"email": _("Only to answer you; it is never published.")}
+        field_classes = {"message": MessageField}
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),

@@ -582,6 +582,30 @@ def test_oversized_input_is_refused_with_a_message(client, db):
     assert not Message.objects.exists()
 
 
+def test_line_breaks_count_once_as_the_browser_counts_them(client, db, mailoutbox):
+    # 5,000 characters as the textarea's maxlength counts them; the browser sends CR LF.
+    lines = ["Une ligne de mon message."] * 190
+    typed = "\n".join(lines).ljust(5000, ".")
+    assert len(typed) == 5000 and typed.count("\n") == 189
+    response = client.post(URL, form_data(message=typed.replace("\n", "\r\n")))
+    assert response.status_code == 302
+    assert Message.objects.get().message == typed.rstrip()
+
+    response = client.post(URL, form_data(message=typed.replace("\n", "\r\n") + "!"))
+    assert response.status_code == 400
+
+
+def test_the_form_and_thanks_pages_have_their_own_titles(client, db):
+    page = client.get(URL).content.decode()
+    assert "<title>Contact · Carnet</title>" in page
+    assert '<meta name="description" content="Écrire à' in page
+    refused = client.post(URL, form_data(email="pas une adresse")).content.decode()
+    assert "<title>Erreur\u00a0: Contact · Carnet</title>" in refused
+    thanks = client.get(client.post(URL, form_data())["Location"]).content.decode()
+    assert "<title>Message envoyé · Carnet</title>" in thanks
+    assert '<meta name="robots" content="noindex">' in thanks
+
+
 def test_null_characters_are_refused(client, db):
     response = client.post(URL, form_data(message="a\x00b"))
     assert response.status_code == 400
