@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -380,6 +381,35 @@ class Upload(models.Model):
         return self.file.name
 
 
+LINK_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def _link_lines(text: str) -> list[tuple[str, str]]:
+    pairs = []
+    for line in text.splitlines():
+        label, _sep, url = line.partition("|")
+        if url.strip():
+            pairs.append((label.strip(), url.strip()))
+    return pairs
+
+
+def _is_link_address(url: str) -> bool:
+    return url.lower().startswith(LINK_SCHEMES) or (
+        url.startswith("/") and not url.startswith("//")
+    )
+
+
+def validate_links(text: str) -> None:
+    """Each line's address is a web page, an e-mail or a page of this site, never a script."""
+    wrong = [url for _label, url in _link_lines(text) if not _is_link_address(url)]
+    if wrong:
+        raise ValidationError(
+            _("Only https://, http://, mailto: or /page addresses: %(addresses)s"),
+            params={"addresses": ", ".join(wrong)},
+            code="link_address",
+        )
+
+
 class SiteIdentity(models.Model):
     """The site's identity as the author edits it; one row, defaults from the settings."""
 
@@ -391,6 +421,7 @@ class SiteIdentity(models.Model):
         _("links to other sites"),
         blank=True,
         help_text=_("One a line: label | https://address"),
+        validators=[validate_links],
     )
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
     # The layout around every page, rendered from this row and the menu (blog.frame).
@@ -485,9 +516,5 @@ class SiteIdentity(models.Model):
         self.forget_current()
 
     def link_list(self) -> list[tuple[str, str]]:
-        pairs = []
-        for line in self.links.splitlines():
-            label, _sep, url = line.partition("|")
-            if url.strip():
-                pairs.append((label.strip(), url.strip()))
-        return pairs
+        # Only addresses a link may lead to, whatever a raw save or an old row holds.
+        return [(label, url) for label, url in _link_lines(self.links) if _is_link_address(url)]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.test import Client
@@ -423,6 +424,38 @@ def test_the_mark_is_not_stored_nor_cached_for_other_pages(settings, client, rea
     assert "aria-current" not in json.dumps(SiteIdentity.objects.get().frame)
     assert "aria-current" not in json.dumps(SiteIdentity.current().frame)
     assert marked_links(get(client, "/tags/")) == [("/tags/", "Étiquettes")]
+
+
+def test_links_lead_only_to_pages_and_addresses_never_to_scripts(client, db):
+    links = "\n".join(
+        [
+            "Mastodon | https://mastodon.example/@claire",
+            "Écrire | mailto:claire@example.org",
+            "À propos | /a-propos/",
+            "Piège | javascript:alert(1)",
+            "Autre piège | JavaScript:alert(2)",
+            "Données | data:text/html,<b>x</b>",
+            "Ailleurs | //evil.example/",
+        ]
+    )
+    identity = SiteIdentity(links=links)
+    with pytest.raises(ValidationError) as refused:
+        identity.full_clean()
+    message = str(refused.value)
+    for wrong in ("javascript:alert(1)", "JavaScript:alert(2)", "data:text", "//evil.example/"):
+        assert wrong in message
+    for good in ("mastodon.example", "mailto:claire", "/a-propos/"):
+        assert good not in message
+
+    # A row written past the form (a raw update, an old backup) shows the good links only.
+    SiteIdentity.objects.create()
+    SiteIdentity.objects.update(links=links)
+    SiteIdentity.objects.get().save()
+    footer = footer_of(get(client))
+    for good in ("https://mastodon.example/@claire", "mailto:claire@example.org", "/a-propos/"):
+        assert f'href="{good}"' in footer
+    for wrong in ("javascript", "JavaScript", "data:", "evil.example"):
+        assert wrong not in footer
 
 
 def test_what_the_author_writes_is_escaped_in_the_frame(client, db):
