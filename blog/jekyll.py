@@ -1488,7 +1488,10 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
 
 # --- Local files ---------------------------------------------------------------------------
 
-MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^\s)<>]+)>?")
+# kramdown's link targets: `<…>`, or words with balanced parentheses and single spaces
+# (`/img/vue mer.jpg`, `/img/photo(1).jpg`) up to a quoted title or the closing parenthesis.
+_TARGET_WORD = r"(?:[^\s()<>\"']|\([^\s()]*\))+"
+MARKDOWN_TARGET = re.compile(rf"\]\(\s*(?:<([^<>\n]+)>|({_TARGET_WORD}(?: {_TARGET_WORD})*))")
 MARKDOWN_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)>?", re.M)
 HTML_ATTRIBUTE = re.compile(r"""\b(src|href|poster|data-src)\s*=\s*(["'])(.*?)\2""", re.I | re.S)
 HTML_SRCSET = re.compile(r"""\bsrcset\s*=\s*(["'])(.*?)\1""", re.I | re.S)
@@ -1508,7 +1511,8 @@ def find_references(text: str) -> list[Reference]:
     """Links and images in markdown and HTML, in order, never overlapping."""
     found: list[Reference] = []
     for match in MARKDOWN_TARGET.finditer(text):
-        found.append(Reference(match.start(1), match.end(1), match.group(1)))
+        group = 1 if match.group(1) is not None else 2
+        found.append(Reference(match.start(group), match.end(group), match.group(group)))
     for match in MARKDOWN_REFERENCE.finditer(text):
         found.append(Reference(match.start(1), match.end(1), match.group(1)))
     # The attribute patterns are the slow ones; most posts have no HTML to look at.

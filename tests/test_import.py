@@ -417,6 +417,27 @@ def test_local_files_are_copied_and_links_rewritten():
     )
 
 
+def test_files_with_spaces_and_parentheses_in_their_names_come_along(tmp_path, client):
+    # kramdown takes `![V](/img/vue mer.jpg)` and `(photo(1).jpg)` as written.
+    root = tmp_path / "site"
+    for name in ("img/vue mer.jpg", "img/photo(1).jpg", "files/mon doc.pdf"):
+        write(root / name, b"data of " + name.encode())
+    body = (
+        '![Vue](/img/vue mer.jpg)\n\n![Photo](/img/photo(1).jpg "Une photo")\n\n'
+        "[Le document](/files/mon doc.pdf) et [un lien](https://exemple.org/a b) de plus."
+    )
+    write(root / "_posts" / "2020-01-02-fichiers.md", "---\ntitle: Fichiers\n---\n" + body)
+    report = import_site([root])
+    post = Post.objects.get()
+    assert not [note for note in report.notes if "not found" in note.message]
+    html = post.body_html
+    for name in ("img/vue%20mer.jpg", "img/photo(1).jpg", "files/mon%20doc.pdf"):
+        assert f"/media/{name}" in html, name
+        assert default_storage.exists(name.replace("%20", " "))
+    assert 'title="Une photo"' in html
+    assert client.get("/img/vue%20mer.jpg")["Location"] == "/media/img/vue%20mer.jpg"
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
