@@ -185,6 +185,7 @@ class PostAdmin(admin.ModelAdmin):
                 "fields": [
                     "excerpt_separator",
                     "hard_wrap",
+                    "markdown",
                     "old_permalink",
                     "old_feed_id",
                     "source_path",

@@ -60,6 +60,7 @@ def preview_post(request: HttpRequest) -> JsonResponse:
         excerpt=request.POST.get("excerpt", ""),
         excerpt_separator=request.POST.get("excerpt_separator", ""),
         hard_wrap=request.POST.get("hard_wrap") in ("on", "true", "1"),
+        markdown=request.POST.get("markdown", "on") in ("on", "true", "1"),
     )
     post.render()
     return JsonResponse(

@@ -177,10 +177,11 @@ def as_document(front_matter: dict, body: str) -> str:
 
 
 def post_file(post: Post) -> Path:
+    extension = "md" if post.markdown else "html"
     if post.published_at is None:
-        return Path("_drafts") / f"{post.slug}.md"
+        return Path("_drafts") / f"{post.slug}.{extension}"
     local = timezone.localtime(post.published_at)
-    return Path("_posts") / f"{local:%Y-%m-%d}-{post.slug}.md"
+    return Path("_posts") / f"{local:%Y-%m-%d}-{post.slug}.{extension}"
 
 
 def site_config(url: str) -> dict:
@@ -239,7 +240,7 @@ def export_site(destination: Path) -> ExportReport:
             front_matter["redirect_from"] = redirects
         for key, value in (page.front_matter or {}).items():
             front_matter.setdefault(key, value)
-        relative = Path("_pages") / f"{page.slug}.md"
+        relative = Path("_pages") / f"{page.slug}.{'md' if page.markdown else 'html'}"
         (destination / relative).parent.mkdir(parents=True, exist_ok=True)
         (destination / relative).write_text(
             as_document(front_matter, escape_liquid(media.rewrite(page.body).rstrip())),

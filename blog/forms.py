@@ -93,6 +93,7 @@ class PostAdminForm(forms.ModelForm):
             "excerpt",
             "excerpt_separator",
             "hard_wrap",
+            "markdown",
             "old_permalink",
             "old_feed_id",
             "front_matter",

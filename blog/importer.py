@@ -610,6 +610,7 @@ class _Import:
             "excerpt": planned.excerpt,
             "excerpt_separator": document.excerpt_separator[:50],
             "hard_wrap": document.source.site.hard_wrap,
+            "markdown": document.is_markdown,
             "description": document.description[:300],
             "status": Post.Status.PUBLISHED if document.is_published else Post.Status.DRAFT,
             "published_at": document.date,
@@ -762,6 +763,7 @@ class _Import:
             page.body = planned.body
             page.description = document.description[:300]
             page.hard_wrap = document.source.site.hard_wrap
+            page.markdown = document.is_markdown
             page.is_published = document.published
             page.source_path = document.source.key
             page.source_hash = planned.hash

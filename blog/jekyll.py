@@ -1047,6 +1047,11 @@ class Document:
         return self.source.site.absolute_base + self.url if self.url else ""
 
     @property
+    def is_markdown(self) -> bool:
+        """Jekyll converts markdown files only: an .html post or page is HTML as written."""
+        return PurePosixPath(self.source.name).suffix.lower() not in HTML_EXTENSIONS
+
+    @property
     def old_feed_id(self) -> str:
         """The entry id jekyll-feed gave the post, when it made the old feed: not the
         permalink but `post.id`, the permalink's folder and the post's slug, absolute."""

@@ -58,6 +58,7 @@ class RenderInput(NamedTuple):
     excerpt: str
     separator: str
     hard_wrap: bool
+    markdown: bool = True
 
 
 def render_post_fields(source: RenderInput) -> dict[str, object]:
@@ -65,7 +66,7 @@ def render_post_fields(source: RenderInput) -> dict[str, object]:
 
     A plain function of its input, so that the importer can run it in other processes.
     """
-    options = rendering.RenderOptions(hard_wrap=source.hard_wrap)
+    options = rendering.RenderOptions(hard_wrap=source.hard_wrap, markdown=source.markdown)
     if source.excerpt:
         body_html = rendering.render_markdown(source.body, options)
         excerpt_html, has_more = rendering.render_markdown(source.excerpt, options), True
@@ -151,6 +152,11 @@ class Post(models.Model):
         default=default_hard_wrap,
         help_text=_("A single line break inside a paragraph becomes a <br>."),
     )
+    markdown = models.BooleanField(
+        _("markdown"),
+        default=True,
+        help_text=_("Off for a text written in HTML (Jekyll’s .html posts): shown as written."),
+    )
     description = models.CharField(_("meta description"), max_length=300, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
@@ -230,6 +236,7 @@ class Post(models.Model):
             self.excerpt,
             self.excerpt_separator or settings.EXCERPT_SEPARATOR,
             self.hard_wrap,
+            self.markdown,
         )
 
     def use_rendered(self, source: RenderInput, fields: dict[str, object]) -> None:
@@ -305,6 +312,11 @@ class Page(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     description = models.CharField(_("meta description"), max_length=300, blank=True)
     hard_wrap = models.BooleanField(_("line breaks kept"), default=default_hard_wrap)
+    markdown = models.BooleanField(
+        _("markdown"),
+        default=True,
+        help_text=_("Off for a text written in HTML (Jekyll’s .html pages): shown as written."),
+    )
     is_published = models.BooleanField(_("published"), default=True)
     show_in_menu = models.BooleanField(_("in the menu"), default=False)
     menu_order = models.PositiveSmallIntegerField(_("menu order"), default=0)
@@ -324,7 +336,7 @@ class Page(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        options = rendering.RenderOptions(hard_wrap=self.hard_wrap)
+        options = rendering.RenderOptions(hard_wrap=self.hard_wrap, markdown=self.markdown)
         self.body_html = rendering.render_markdown(self.body, options)
         super().save(*args, **kwargs)
 

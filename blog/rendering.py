@@ -48,6 +48,8 @@ class RenderOptions:
     auto_ids: bool = True
     # GitHub links bare URLs; kramdown, hence the old site, did not.
     autolink: bool = True
+    # Off for a body written in HTML (Jekyll's .html posts): sanitised, never converted.
+    markdown: bool = True
 
 
 # --- Markdown ------------------------------------------------------------------------------
@@ -95,6 +97,8 @@ def _markdown_for(options: RenderOptions) -> markdown.Markdown:
 def render_markdown(text: str, options: RenderOptions | None = None) -> str:
     """Sanitised HTML for a post's markdown (Liquid already resolved by the importer)."""
     options = options or RenderOptions()
+    if not options.markdown:
+        return _finish(text or "", options)
     md = _markdown_for(options)
     md.reset()
     return _finish(md.convert(text or ""), options)
@@ -430,6 +434,9 @@ def render_with_excerpt(
     that is all excerpt): the import renders thousands of posts, and this is most of its time.
     """
     options = options or RenderOptions()
+    if not options.markdown:
+        excerpt, more = split_excerpt(text or "", separator)
+        return _finish(text or "", options), _finish(excerpt, options), more
     md = _markdown_for(options)
     md.reset()
     rendered = md.convert(text or "")

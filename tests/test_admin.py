@@ -45,6 +45,7 @@ def post_form_data(**overrides) -> dict:
         "excerpt": "",
         "excerpt_separator": "",
         "hard_wrap": "on",
+        "markdown": "on",
         "old_permalink": "",
         "front_matter": "{}",
         "revisions-TOTAL_FORMS": "0",
@@ -321,6 +322,15 @@ def test_preview_renders_with_the_site_pipeline(author_client):
     assert "<script>" not in data["html"]
     assert data["words"] == 5 and data["reading_time"] == 1  # ":" is no word
     assert "5 mots" in data["label"]
+
+
+def test_preview_of_a_text_written_in_html_does_not_read_it_as_markdown(author_client):
+    body = "<p>Pas *en italique*</p>\n\n    <div>Pas un bloc de code</div>"
+    url = reverse("admin:blog_post_preview")
+    as_html = author_client.post(url, {"body": body, "markdown": "off"}).json()["html"]
+    assert "<em>" not in as_html and "<pre>" not in as_html and "Pas un bloc de code" in as_html
+    as_markdown = author_client.post(url, {"body": body}).json()["html"]
+    assert "<pre>" in as_markdown
 
 
 def test_preview_sends_anonymous_visitors_to_the_login_page(client, db):

@@ -281,6 +281,19 @@ def test_round_trip_of_posts_written_in_carnet(sample, tmp_path, settings):
             assert after[slug][name] == fields[name], f"{slug}: {name} changed"
 
 
+def test_a_text_written_in_html_is_exported_as_an_html_file(make_post, tmp_path, settings):
+    post = make_post("En HTML", slug="en-html", body="<p>Pas *en italique*</p>")
+    post.markdown = False
+    post.save()
+    export_site(tmp_path / "export")
+    assert not list((tmp_path / "export").glob("_posts/*-en-html.md"))
+    [written] = (tmp_path / "export").glob("_posts/*-en-html.html")
+    empty_the_site(settings)
+    call_command("import_posts", str(tmp_path / "export"), stdout=StringIO(), stderr=StringIO())
+    again = Post.objects.get(slug="en-html")
+    assert again.markdown is False and "*en italique*" in again.body_html
+
+
 def test_old_addresses_with_odd_characters_survive(make_post, tmp_path):
     post = make_post(
         "Dièse",

@@ -438,6 +438,31 @@ def test_files_with_spaces_and_parentheses_in_their_names_come_along(tmp_path, c
     assert client.get("/img/vue%20mer.jpg")["Location"] == "/media/img/vue%20mer.jpg"
 
 
+def test_html_posts_and_pages_are_shown_as_written_not_as_markdown(tmp_path, client):
+    # Jekyll runs Liquid on an .html file, never kramdown: indented HTML is no code block,
+    # stars are no emphasis.
+    root = tmp_path / "site"
+    body = (
+        '<p>Intro *pas en italique*</p>\n<!--more-->\n\n    <div class="bloc">\n'
+        "        <p>Un bloc</p>\n    </div>\n<script>alert(1)</script>\n"
+    )
+    write(root / "_posts" / "2019-03-03-html.html", "---\ntitle: En HTML\n---\n" + body)
+    write(root / "a-propos.html", "---\ntitle: À propos\n---\n\n    <p>Moi</p>\n")
+    write(root / "_posts" / "2019-03-04-md.md", "---\ntitle: En markdown\n---\n*italique*")
+    import_site([root])
+    post = Post.objects.get(slug="html")
+    assert post.markdown is False
+    assert "<pre>" not in post.body_html and "<em>" not in post.body_html
+    assert '<div class="bloc">' in post.body_html and "*pas en italique*" in post.body_html
+    assert "<script>" not in post.body_html
+    assert post.has_more and "Un bloc" not in post.excerpt_html
+    page = Page.objects.get(slug="a-propos")
+    assert page.markdown is False and "<pre>" not in page.body_html
+    markdown_post = Post.objects.get(slug="md")
+    assert markdown_post.markdown is True and "<em>italique</em>" in markdown_post.body_html
+    assert "Un bloc" in client.get(post.get_absolute_url()).content.decode()
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")

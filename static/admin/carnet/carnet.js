@@ -85,6 +85,8 @@
       }
       const hardWrap = form.elements.namedItem("hard_wrap");
       if (hardWrap && hardWrap.checked) data.append("hard_wrap", "on");
+      const asMarkdown = form.elements.namedItem("markdown");
+      if (asMarkdown) data.append("markdown", asMarkdown.checked ? "on" : "off");
       try {
         const response = await fetch(body.dataset.previewUrl, {
           method: "POST",
