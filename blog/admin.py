@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from blog import admin_views
+from blog.admin_history import HistoryInFrench
 from blog.forms import PostAdminForm, TagAdminForm, TagMergeForm, UploadAdminForm
 from blog.models import Category, OldURL, Page, Post, PostRevision, SiteIdentity, Upload
 from blog.revisions import record_revision, restore_revision, revision_diff
@@ -143,7 +144,7 @@ class PostRevisionInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(HistoryInFrench):
     form = PostAdminForm
     list_display = [
         "title",
@@ -312,7 +313,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(HistoryInFrench):
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -334,7 +335,7 @@ admin.site.unregister(Tag)
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(HistoryInFrench):
     """Taggit's tags, with post counts, renames that keep old pages alive, and merging."""
 
     form = TagAdminForm
@@ -398,7 +399,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Upload)
-class UploadAdmin(admin.ModelAdmin):
+class UploadAdmin(HistoryInFrench):
     form = UploadAdminForm
     list_display = ["thumbnail", "file", "alt_text", "markdown", "uploaded_at"]
     list_display_links = ["thumbnail", "file"]
@@ -434,7 +435,7 @@ class UploadAdmin(admin.ModelAdmin):
 
 
 @admin.register(SiteIdentity)
-class SiteIdentityAdmin(admin.ModelAdmin):
+class SiteIdentityAdmin(HistoryInFrench):
     """One row: the list leads straight to it; it cannot be added twice nor deleted."""
 
     fields = ["title", "tagline", "author_name", "contact_intro", "links"]
@@ -460,7 +461,7 @@ class SiteIdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(HistoryInFrench):
     list_display = ["title", "slug", "is_published", "show_in_menu", "menu_order"]
     list_filter = ["is_published", "show_in_menu"]
     search_fields = ["title", "body"]
@@ -468,7 +469,7 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(OldURL)
-class OldURLAdmin(admin.ModelAdmin):
+class OldURLAdmin(HistoryInFrench):
     list_display = ["path", "post", "page", "target"]
     search_fields = ["path", "target", "post__title", "page__title"]
     list_select_related = ["post", "page"]

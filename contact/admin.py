@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from blog.admin_history import HistoryInFrench
 from contact.models import Message
 
 # A mailto: link longer than this is cut by some mail clients and browsers.
@@ -64,7 +65,7 @@ class NotificationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(HistoryInFrench):
     list_display = ["subject_or_name", "status", "created_at", "name", "email", "notification"]
     list_display_links = ["subject_or_name"]
     list_filter = ["status", NotificationFilter, "created_at"]

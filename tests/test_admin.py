@@ -208,6 +208,19 @@ def test_adding_a_post_with_tags_and_categories(admin_client, db):
     assert "<p>Premier paragraphe.</p>" in post.excerpt_html
 
 
+def test_the_history_names_the_changed_fields_in_french(admin_client, db):
+    admin_client.post(reverse("admin:blog_post_add"), post_form_data())
+    post = Post.objects.get()
+    change = reverse("admin:blog_post_change", args=[post.pk])
+    response = admin_client.post(change, post_form_data(status="published", body="Autre."))
+    assert response.status_code == 302
+    history = admin_client.get(reverse("admin:blog_post_history", args=[post.pk]))
+    html = history.content.decode()
+    assert "<td>Modification de texte, état" in html
+    for english in ("Status", "Body", "Line breaks"):
+        assert english not in html
+
+
 def test_publishing_without_a_date_means_now(admin_client, db):
     before = timezone.now()
     admin_client.post(reverse("admin:blog_post_add"), post_form_data(status="published"))
