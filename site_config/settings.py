@@ -44,10 +44,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.humanize",
-    "taggit",
+    "site_config.apps.TagsConfig",  # taggit
     # The CSP header (site_config/csp.py) and the admin's login throttle.
     "csp",
-    "axes",
+    "site_config.apps.AdminLoginsConfig",  # axes
     "blog",
     "contact",
 ]

@@ -221,6 +221,13 @@ def test_the_history_names_the_changed_fields_in_french(admin_client, db):
         assert english not in html
 
 
+def test_the_admin_index_names_every_app_in_french(admin_client, db):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Connexions à l’administration" in html and "Étiquettes" in html
+    for english in ("Taggit", "Axes"):
+        assert english not in html
+
+
 def test_publishing_without_a_date_means_now(admin_client, db):
     before = timezone.now()
     admin_client.post(reverse("admin:blog_post_add"), post_form_data(status="published"))
