@@ -12,7 +12,7 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from glob import glob, has_magic
 from pathlib import Path, PurePosixPath
@@ -1407,13 +1407,29 @@ def _evaluate(expression: str, context: LiquidContext) -> str | None:
     return value
 
 
+# Stands for `site.url` while Liquid is resolved (no file holds a NUL: such files are refused).
+SITE_URL_MARK = "\x00site.url\x00"
+
+
 def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     """Resolve the Liquid a Jekyll post may hold; report and drop what cannot be resolved.
 
     Output never shows a tag raw: `raw` blocks become their literal text, `highlight` a fenced
     code block, `link` and `post_url` the new URL; `comment` disappears; any other tag or
     output is reported and removed. Whitespace control (`{%-`, `-%}`) strips as Liquid does.
+
+    The site's address before a path (`{{ site.url }}/a/`, `absolute_url`) becomes the path:
+    a stored body names no host, so an import made before SITE_URL is set still links right,
+    and feeds make links absolute when they are served. Alone, it is the new site's address.
     """
+    result = _render_liquid(text, replace(context, site_url=SITE_URL_MARK))
+    result.text = result.text.replace(SITE_URL_MARK + "/", "/").replace(
+        SITE_URL_MARK, context.site_url
+    )
+    return result
+
+
+def _render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     result = LiquidResult(text="")
     out: list[str] = []
     position = 0
