@@ -474,36 +474,52 @@ def _walk_files(folder: Path) -> list[Path]:
 
 
 def _read_special_folder(folder: Path, site: SiteConfig, kind: str, found: Discovery) -> None:
-    special = folder.name
-    assert site.root is not None
     for path in _walk_files(folder):
-        name = nfc(path.relative_to(folder).as_posix())
-        rel = _rel(path, site.root)
-        if _jekyll_ignores(name) or site.is_excluded(rel):
-            found.skipped.append(
-                LeftOut(rel, _("hidden or backup file, which Jekyll ignores"), kind)
-            )
-            continue
-        matcher = POST_NAME if kind == POST else DATELESS_NAME
-        if not matcher.match(name):
-            reason = (
-                _("name is not YYYY-MM-DD-title.ext: Jekyll does not publish it")
-                if kind == POST
-                else _("file has no extension: Jekyll does not read it")
-            )
-            found.skipped.append(LeftOut(rel, reason, kind))
-            continue
-        found.sources.append(
-            Source(
-                path=path,
-                key=rel,
-                kind=kind,
-                site=site,
-                rel=rel,
-                name=name,
-                dir_categories=_categories_from_path(rel, special),
-            )
+        _read_special_file(path, folder, site, kind, found)
+
+
+def _read_special_file(
+    path: Path, folder: Path, site: SiteConfig, kind: str, found: Discovery
+) -> None:
+    assert site.root is not None
+    name = nfc(path.relative_to(folder).as_posix())
+    rel = _rel(path, site.root)
+    if _jekyll_ignores(name) or site.is_excluded(rel):
+        found.skipped.append(LeftOut(rel, _("hidden or backup file, which Jekyll ignores"), kind))
+        return
+    matcher = POST_NAME if kind == POST else DATELESS_NAME
+    if not matcher.match(name):
+        reason = (
+            _("name is not YYYY-MM-DD-title.ext: Jekyll does not publish it")
+            if kind == POST
+            else _("file has no extension: Jekyll does not read it")
         )
+        found.skipped.append(LeftOut(rel, reason, kind))
+        return
+    found.sources.append(
+        Source(
+            path=path,
+            key=rel,
+            kind=kind,
+            site=site,
+            rel=rel,
+            name=name,
+            dir_categories=_categories_from_path(rel, folder.name),
+        )
+    )
+
+
+def _special_folder_of(path: Path) -> tuple[Path, Path, str] | None:
+    """(site root, folder, kind) when `path` lies in a Jekyll site's `_posts` or `_drafts`."""
+    root = _enclosing_site(path)
+    if root is None:
+        return None
+    for folder in path.parents:
+        if folder == root:
+            return None
+        if folder.name in ("_posts", "_drafts"):
+            return root, folder, POST if folder.name == "_posts" else DRAFT
+    return None
 
 
 def _page_candidate(name: str, site: SiteConfig) -> bool:
@@ -576,6 +592,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> Discovery:
 
 
 def _discover_one_of(texts: list[str], found: Discovery) -> None:
+    sites: dict[Path, SiteConfig] = {}  # of the files named on their own
     for text in texts:
         path = Path(text).expanduser()
         if path.is_dir():
@@ -601,6 +618,20 @@ def _discover_one_of(texts: list[str], found: Discovery) -> None:
                 )
         elif path.is_file():
             resolved = path.resolve()
+            special = _special_folder_of(resolved)
+            if special is not None:
+                # A post of a site named on its own: keyed and read as the site's import reads
+                # it, so importing the site later updates it rather than adding it again.
+                root, folder, kind = special
+                if root not in sites:
+                    try:
+                        sites[root] = load_site(root)
+                    except JekyllError as error:
+                        found.failed.append(LeftOut(text, str(error)))
+                        continue
+                    found.sites.append(sites[root])
+                _read_special_file(resolved, folder, sites[root], kind, found)
+                continue
             found.sources.append(
                 Source(
                     path=resolved,

@@ -464,6 +464,21 @@ def test_html_posts_and_pages_are_shown_as_written_not_as_markdown(tmp_path, cli
     assert "Un bloc" in client.get(post.get_absolute_url()).content.decode()
 
 
+def test_a_post_named_on_its_own_then_its_whole_site_is_imported_once(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "url: https://ancien.example\npermalink: pretty\n")
+    post_file = write(root / "_posts" / "2020-01-09-seul.md", "---\ntitle: Seul\n---\nCorps.")
+    write(root / "_posts" / "2020-01-10-autre.md", "---\ntitle: Autre\n---\nCorps.")
+    import_site([post_file])
+    post = Post.objects.get()
+    # Read as the site reads it: its _config.yml, its key.
+    assert post.source_path == "_posts/2020-01-09-seul.md"
+    assert post.old_permalink == "https://ancien.example/2020/01/09/seul/"
+    report = import_site([root])
+    assert Post.objects.count() == 2 and Post.objects.filter(slug="seul").count() == 1
+    assert statuses(report, importer.UNCHANGED) == {"_posts/2020-01-09-seul.md"}
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
