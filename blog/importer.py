@@ -400,10 +400,12 @@ class _Import:
                     seen.add((kind, tag))
                     code = "link" if kind == jekyll.UNRESOLVED else "liquid"
                     planned.notes.append((code, messages[kind] % {"tag": tag}))
+        site = document.source.site
+        if site.parse_block_html and document.is_markdown:
+            body, excerpt = jekyll.mark_block_html(body), jekyll.mark_block_html(excerpt)
         planned.body = self._rewrite_files(body, planned)
         planned.excerpt = self._rewrite_files(excerpt, planned)
         self._front_matter_image(planned)
-        site = document.source.site
         planned.hash = planned.text_hash = jekyll.content_hash(
             document.raw, site.fingerprint, planned.slug, planned.body, planned.excerpt
         )

@@ -121,6 +121,8 @@ class SiteConfig:
     permalink_style: str
     excerpt_separator: str  # "" means: the new site's EXCERPT_SEPARATOR
     hard_wrap: bool
+    # kramdown's parse_block_html: markdown inside HTML blocks is read as markdown.
+    parse_block_html: bool = False
     url: str = ""
     baseurl: str = ""
     defaults: list = field(default_factory=list)
@@ -334,6 +336,7 @@ def load_site(root: Path) -> SiteConfig:
         excerpt_separator="" if separator is None else str(separator),
         # kramdown's own default, hence Jekyll's, is no hard wrap.
         hard_wrap=bool(kramdown.get("hard_wrap", False)),
+        parse_block_html=bool(kramdown.get("parse_block_html", False)),
         url=str(config.get("url") or "").rstrip("/"),
         baseurl=_clean_baseurl(config.get("baseurl")),
         defaults=config.get("defaults") if isinstance(config.get("defaults"), list) else [],
@@ -1536,6 +1539,36 @@ def _render_liquid(text: str, context: LiquidContext) -> LiquidResult:
         position = match.end()
     result.text = "".join(out)
     return result
+
+
+# --- HTML blocks ---------------------------------------------------------------------------
+
+# An HTML block's opening tag at the start of a line, with no `markdown` attribute yet.
+BLOCK_HTML_START = re.compile(
+    r"^( {0,3}<(?:address|article|aside|blockquote|dd|details|div|dl|dt|fieldset|figcaption"
+    r"|figure|footer|form|h[1-6]|header|li|main|nav|ol|p|section|summary|table|tbody|td"
+    r"|tfoot|th|thead|tr|ul))(?=[\s/>])(?![^>\n]*\bmarkdown\s*=)",
+    re.I,
+)
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def mark_block_html(text: str) -> str:
+    """kramdown's `parse_block_html`, written into the text: each HTML block gets
+    `markdown="1"`, kramdown's own way to ask for it, which Python-Markdown reads too."""
+    lines = text.splitlines(keepends=True)
+    fence = ""
+    for index, line in enumerate(lines):
+        opening = FENCE.match(line)
+        if fence:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        lines[index] = BLOCK_HTML_START.sub(r'\1 markdown="1"', line, count=1)
+    return "".join(lines)
 
 
 # --- Local files ---------------------------------------------------------------------------

@@ -479,6 +479,24 @@ def test_a_post_named_on_its_own_then_its_whole_site_is_imported_once(tmp_path):
     assert statuses(report, importer.UNCHANGED) == {"_posts/2020-01-09-seul.md"}
 
 
+@pytest.mark.parametrize("parse_block_html", [True, False])
+def test_markdown_inside_html_blocks_follows_kramdowns_parse_block_html(tmp_path, parse_block_html):
+    root = tmp_path / "site"
+    option = "true" if parse_block_html else "false"
+    write(root / "_config.yml", f"kramdown:\n  parse_block_html: {option}\n")
+    body = (
+        '<div class="encadre">\nUn texte **important**\n</div>\n\n'
+        "```html\n<div>du **code**</div>\n```\n"
+    )
+    write(root / "_posts" / "2020-01-02-blocs.md", "---\ntitle: Blocs\n---\n" + body)
+    import_site([root])
+    post = Post.objects.get()
+    assert ("<strong>important</strong>" in post.body_html) is parse_block_html
+    assert ("**important**" in post.body_html) is not parse_block_html
+    # Code is code either way.
+    assert "&lt;div&gt;du **code**&lt;/div&gt;" in post.body_html
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
