@@ -6,6 +6,7 @@ it, one transaction per post. `import_site` is what `manage.py import_posts` run
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import re
@@ -39,6 +40,7 @@ from blog.models import (
     SiteIdentity,
 )
 from blog.summaries import EntryInput, refresh_summaries, render_post_and_entry
+from blog.views import POSTS_PER_PAGE
 
 CREATED = "created"
 UPDATED = "updated"
@@ -892,6 +894,26 @@ class _Import:
                 if path != target:
                     self.targets.setdefault(path, target)
 
+    def collect_paginated_pages(self, sites: list[jekyll.SiteConfig]) -> None:
+        """The old home page's pages (`/page2/`…) lead to the new home page showing their
+        first post, though the two sites put a different number of posts on a page."""
+        if self.dry_run:
+            return
+        published = None
+        for site in sites:
+            if not site.paginate:
+                continue
+            if published is None:
+                published = Post.objects.published().count()
+            home = reverse("blog:home")
+            for number in range(2, math.ceil(published / site.paginate) + 1):
+                first = (number - 1) * site.paginate
+                page = first // POSTS_PER_PAGE + 1
+                path = jekyll.old_path(
+                    site.baseurl + site.paginate_path.replace(":num", str(number))
+                )
+                self.targets.setdefault(path, home + (f"?page={page}" if page > 1 else ""))
+
     def collect_plugin_feeds(self, sites: list[jekyll.SiteConfig]) -> None:
         """The feed jekyll-feed generated (Atom) has no file: its address is the plugin's."""
         for site in sites:
@@ -1082,6 +1104,7 @@ def import_site(
         run.refresh_renamed_terms()
         run.collect_archive_targets()
         run.collect_plugin_feeds(found.sites)
+        run.collect_paginated_pages(found.sites)
         run.collect_site_redirects(found.sites)
         run.keep_targets()
         if not dry_run:

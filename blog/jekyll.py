@@ -133,6 +133,9 @@ class SiteConfig:
     archive_permalinks: dict[str, str] = field(default_factory=dict)
     # Where the jekyll-feed plugin wrote the site's feed ("feed.xml"), when it did.
     feed_plugin_path: str = ""
+    # jekyll-paginate (v1 or v2): posts a page, and where page N was ("/page:num/").
+    paginate: int = 0
+    paginate_path: str = ""
     # `_data/redirects.yml`, as Carnet's export writes it: old address → where it leads now.
     redirects: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
@@ -327,8 +330,11 @@ def load_site(root: Path) -> SiteConfig:
             str(kind): str(pattern) for kind, pattern in archives["permalinks"].items() if pattern
         }
     separator = config.get("excerpt_separator")
+    paginate, paginate_path = _pagination(config)
     site = SiteConfig(
         feed_plugin_path=_feed_plugin_path(root, config),
+        paginate=paginate,
+        paginate_path=paginate_path,
         root=root,
         timezone=_site_timezone(config.get("timezone"), notes),
         permalink=permalink_template(config.get("permalink")),
@@ -758,6 +764,24 @@ def _as_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _pagination(config: dict) -> tuple[int, str]:
+    """Posts a page of the home page and the path of its page N, as jekyll-paginate (`paginate`,
+    `paginate_path`) or jekyll-paginate-v2 (`pagination`) set them; (0, "") without."""
+    v2 = config.get("pagination")
+    if isinstance(v2, dict) and v2.get("enabled"):
+        per_page, path = v2.get("per_page", 10), v2.get("permalink") or "/page/:num/"
+    else:
+        per_page, path = config.get("paginate"), config.get("paginate_path") or "/page:num/"
+    try:
+        per_page = int(per_page or 0)
+    except (TypeError, ValueError):
+        return 0, ""
+    path = _text(path)
+    if per_page <= 0 or ":num" not in path:
+        return 0, ""
+    return per_page, "/" + path.lstrip("/")
 
 
 def _feed_plugin_path(root: Path, config: dict) -> str:

@@ -497,6 +497,29 @@ def test_markdown_inside_html_blocks_follows_kramdowns_parse_block_html(tmp_path
     assert "&lt;div&gt;du **code**&lt;/div&gt;" in post.body_html
 
 
+@pytest.mark.parametrize(
+    ("config", "old"),
+    [
+        ("paginate: 4\n", "/page{}/"),
+        ("paginate: 4\npaginate_path: /blog/p:num/\n", "/blog/p{}/"),
+        ("pagination:\n  enabled: true\n  per_page: 4\n", "/page/{}/"),
+    ],
+)
+def test_the_old_home_pages_lead_to_the_new_page_with_their_first_post(
+    tmp_path, client, config, old
+):
+    root = tmp_path / "site"
+    write(root / "_config.yml", config)
+    for day in range(1, 26):
+        write(root / "_posts" / f"2020-01-{day:02d}-billet-{day}.md", f"Billet {day}.")
+    import_site([root])
+    # 25 posts, 4 a page: old pages 2 to 7; the new site shows 10 a page.
+    for number, new in [(2, "/"), (3, "/"), (4, "/?page=2"), (6, "/?page=3"), (7, "/?page=3")]:
+        response = client.get(old.format(number))
+        assert (response.status_code, response["Location"]) == (301, new), number
+    assert client.get(old.format(8)).status_code == 404
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
