@@ -119,12 +119,13 @@ def _fold(word: str) -> str:
 
 
 def _matches(text: str, stems: list[str]) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of each word of `text` that one of the stems begins."""
+    """(start, end, stem) of each word of `text` that one of the stems begins; a stem of one or
+    two letters (the `l` of "l'été") only marks itself, not every word it begins."""
     found = []
     for word in WORD.finditer(text):
         folded = _fold(word.group())
         for stem in stems:
-            if folded.startswith(stem):
+            if folded.startswith(stem) and (len(stem) > 2 or folded == stem):
                 found.append((word.start(), word.end(), stem))
                 break
     return found

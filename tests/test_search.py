@@ -109,6 +109,10 @@ def test_passage_helpers_escape_and_mark():
         marked == "Tom &amp; Jerry &lt;b&gt;coopèrent&lt;/b&gt; dans une <mark>coopérative</mark>."
     )
     assert search.highlight("Épinal", ["epinal"]) == "<mark>Épinal</mark>"
+    # The elided article of "l'été" marks itself, not every word that begins with an l.
+    assert search.highlight("l’été, les logos", search.search_terms("l'été")) == (
+        "<mark>l</mark>’<mark>été</mark>, les logos"
+    )
 
 
 @pytest.mark.parametrize(
