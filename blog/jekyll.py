@@ -592,12 +592,33 @@ def discover(paths: Iterable[str | os.PathLike]) -> Discovery:
     seen: set[Path] = set()
     unique = []
     for source in found.sources:
+        if not _is_text(str(source.path)):
+            # Bytes that are not UTF-8 in its name (an old Latin-1 file): the name cannot be
+            # stored or shown, and the rest of the site must not fail for it.
+            reason = _("file name is not UTF-8: rename it")
+            found.failed.append(LeftOut(_printable(source.path), reason, source.kind))
+            continue
         resolved = source.path.resolve()
         if resolved not in seen:
             seen.add(resolved)
             unique.append(source)
     found.sources = unique
+    for left in (*found.skipped, *found.failed):
+        left.path = _printable(left.path)
     return found
+
+
+def _is_text(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(path: str | os.PathLike) -> str:
+    """A file name as it can be shown: bytes that are not UTF-8 as \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _discover_one_of(texts: list[str], found: Discovery) -> None:

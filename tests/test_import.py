@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -518,6 +519,23 @@ def test_the_old_home_pages_lead_to_the_new_page_with_their_first_post(
         response = client.get(old.format(number))
         assert (response.status_code, response["Location"]) == (301, new), number
     assert client.get(old.format(8)).status_code == 404
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_imported(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2019-01-02-bon.md", "Bon.")
+    latin1 = os.fsencode(root / "_posts") + b"/2019-01-01-caf\xe9.md"
+    with open(latin1, "wb") as file:
+        file.write(b"Caf\xc3\xa9.")
+    with open(os.fsencode(root) + b"/r\xe9sum\xe9.md", "wb") as file:
+        file.write(b"---\ntitle: CV\n---\nCV.")
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_posts", str(root), stdout=out, stderr=io.StringIO())
+    assert Post.objects.get().slug == "bon"
+    report = out.getvalue()
+    assert "2019-01-01-caf\\xe9.md" in report and "r\\xe9sum\\xe9.md" in report
+    assert "UTF-8" in report
 
 
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
