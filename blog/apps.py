@@ -20,3 +20,6 @@ class BlogConfig(AppConfig):
         # Now, with the templates it reads: see `current_key`.
         summaries.current_key()
         frame.current_key()
+        from blog.cache import release
+
+        release()

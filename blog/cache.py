@@ -12,6 +12,7 @@ worker sees on its next request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -90,6 +91,35 @@ def _write_stamp(stamp: Stamp) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(f"{stamp.token} {stamp.changed_at!r} {valid_until}")
     os.replace(tmp, path)
+
+
+# What a release renders pages with: the project's templates, catalogue and Python.
+RELEASE_FOLDERS = ("templates", "locale", "blog", "contact", "site_config")
+RELEASE_SUFFIXES = frozenset({".html", ".txt", ".xml", ".mo", ".py"})
+
+
+@functools.cache
+def release() -> tuple[str, float]:
+    """A fingerprint of the code that renders pages, beside the content, and when its newest
+    file was written (an update writes the files it changes).
+
+    In the page cache's keys, ETags and Last-Modified: after an update, no reader is served a
+    page the previous release rendered (a shared cache keeps them for CACHE_PAGE_SECONDS),
+    and no browser keeps one on a 304. Computed once a process (BlogConfig.ready), with the
+    fingerprints of the frame and the list entries, which cover the stylesheet's address.
+    """
+    from blog import frame, summaries
+
+    digest = hashlib.sha256(f"{summaries.current_key()} {frame.current_key()}".encode())
+    newest = 0.0
+    base = Path(settings.BASE_DIR)
+    for folder in RELEASE_FOLDERS:
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in RELEASE_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+                newest = max(newest, path.stat().st_mtime)
+    return digest.hexdigest()[:16], newest
 
 
 def next_publication() -> datetime | None:
@@ -197,7 +227,8 @@ class PageCacheMiddleware:
         # Compressed and plain copies are kept apart (GZipMiddleware sits inside this one).
         variant = "gzip" if _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else ""
         digest = hashlib.sha256(f"{variant}|{request.get_full_path()}".encode()).hexdigest()
-        key = f"{PAGE_KEY_PREFIX}{stamp.token}:{digest}"
+        release_key, released_at = release()
+        key = f"{PAGE_KEY_PREFIX}{stamp.token}:{release_key}:{digest}"
         response = cache.get(key)
         if response is None:
             response = self.get_response(request)
@@ -205,13 +236,13 @@ class PageCacheMiddleware:
                 return response
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
-            response["ETag"] = f'"{stamp.token[:16]}-{digest[:16]}"'
-            response["Last-Modified"] = http_date(stamp.changed_at)
+            response["ETag"] = f'"{stamp.token[:16]}-{release_key[:8]}-{digest[:16]}"'
+            response["Last-Modified"] = http_date(max(stamp.changed_at, released_at))
             patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
             cache.set(key, response, settings.CACHE_PAGE_SECONDS)
         return get_conditional_response(
             request,
             etag=response["ETag"],
-            last_modified=int(stamp.changed_at),
+            last_modified=int(max(stamp.changed_at, released_at)),
             response=response,
         )

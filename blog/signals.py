@@ -18,6 +18,7 @@ from django.dispatch import receiver
 from django.utils.autoreload import file_changed
 from taggit.models import Tag, TaggedItem
 
+from blog import cache as page_cache
 from blog import frame, summaries
 from blog.models import Category, OldURL, Page, Post, SiteIdentity
 from blog.search import repair_search_index
@@ -170,6 +171,7 @@ def template_or_catalogue_changed(sender, file_path, **kwargs) -> None:
     if file_path.suffix in (".html", ".mo"):
         summaries.current_key.cache_clear()
         frame.current_key.cache_clear()
+        page_cache.release.cache_clear()
 
 
 # What tests change that renders entries, and the frame, differently.
@@ -190,6 +192,8 @@ def settings_changed(setting: str, **kwargs) -> None:
         summaries.current_key.cache_clear()
     if setting in FRAME_SETTINGS:
         frame.current_key.cache_clear()
+    if setting in ENTRY_SETTINGS | FRAME_SETTINGS:
+        page_cache.release.cache_clear()
 
 
 def connect_signals(app_config) -> None:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.http import parse_http_date
 
 from blog import cache as page_cache
 from blog.models import Category, Page, Post, SiteIdentity
@@ -96,6 +97,27 @@ def test_conditional_get_answers_304(cached, committed, client, make_post, path)
     with committed():
         make_post("Nouveau")
     assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_an_update_of_the_code_is_served_at_once_and_old_copies_are_not_kept(
+    cached, client, make_post, monkeypatch
+):
+    post = make_post()
+    path = post.get_absolute_url()
+    first = client.get(path)
+    assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    Post.objects.filter(pk=post.pk).update(title="Rendu par la nouvelle version")
+    assert "Rendu par la nouvelle version" not in client.get(path).content.decode()  # cached
+
+    # A deploy: other templates or code, no content edit, no new stamp.
+    key, released_at = page_cache.release()
+    monkeypatch.setattr(page_cache, "release", lambda: ("0123456789abcdef", released_at + 3600))
+    again = client.get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert "Rendu par la nouvelle version" in again.content.decode()
+    assert again["ETag"] != first["ETag"]
+    assert parse_http_date(again["Last-Modified"]) > parse_http_date(first["Last-Modified"])
+    assert client.get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 200
 
 
 def test_conditional_get_without_the_page_cache(client, make_post):
