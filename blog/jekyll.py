@@ -133,6 +133,10 @@ class SiteConfig:
     archive_permalinks: dict[str, str] = field(default_factory=dict)
     # Where the jekyll-feed plugin wrote the site's feed ("feed.xml"), when it did.
     feed_plugin_path: str = ""
+    # Jekyll 4's `collections_dir`: the folder holding _posts and _drafts, not a category.
+    collections_dir: str = ""
+    # Collections other than posts that the old site published (`output: true`).
+    collections: tuple[str, ...] = ()
     # jekyll-paginate (v1 or v2): posts a page, and where page N was ("/page:num/").
     paginate: int = 0
     paginate_path: str = ""
@@ -335,6 +339,8 @@ def load_site(root: Path) -> SiteConfig:
         feed_plugin_path=_feed_plugin_path(root, config),
         paginate=paginate,
         paginate_path=paginate_path,
+        collections_dir=_text(config.get("collections_dir")).strip("/"),
+        collections=_published_collections(config.get("collections")),
         root=root,
         timezone=_site_timezone(config.get("timezone"), notes),
         permalink=permalink_template(config.get("permalink")),
@@ -474,6 +480,12 @@ def _categories_from_path(rel: str, special: str) -> tuple[str, ...]:
     return tuple(part for part in parts[: parts.index(special)] if part)
 
 
+def _in_collections(rel: str, site: SiteConfig) -> str:
+    """A path as Jekyll reads it for categories: from inside `collections_dir`, if any."""
+    prefix = site.collections_dir + "/"
+    return rel[len(prefix) :] if site.collections_dir and rel.startswith(prefix) else rel
+
+
 def _walk_files(folder: Path) -> list[Path]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -513,7 +525,7 @@ def _read_special_file(
             site=site,
             rel=rel,
             name=name,
-            dir_categories=_categories_from_path(rel, folder.name),
+            dir_categories=_categories_from_path(_in_collections(rel, site), folder.name),
         )
     )
 
@@ -548,7 +560,14 @@ def _read_site(root: Path, site: SiteConfig, found: Discovery) -> None:
         kept = []
         for name in sorted(dirnames):
             rel = f"{rel_dir}/{name}" if rel_dir else name
-            if name == "_posts":
+            if name.startswith("_") and name[1:] in site.collections:
+                reason = _("collection %(name)s: only posts and pages are imported") % {
+                    "name": name[1:]
+                }
+                found.skipped.extend(
+                    LeftOut(_rel(path, root), reason, PAGE) for path in _walk_files(here / name)
+                )
+            elif name == "_posts":
                 _read_special_folder(here / name, site, POST, found)
             elif name == "_drafts":
                 _read_special_folder(here / name, site, DRAFT, found)
@@ -785,6 +804,20 @@ def _as_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _published_collections(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):  # `collections: [recettes]`: Jekyll renders none of them
+        return ()
+    if not isinstance(value, dict):
+        return ()
+    return tuple(
+        str(name)
+        for name, options in value.items()
+        if str(name) not in ("posts", "drafts")
+        and isinstance(options, dict)
+        and options.get("output")
+    )
 
 
 def _pagination(config: dict) -> tuple[int, str]:

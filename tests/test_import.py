@@ -538,6 +538,37 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_imported(tmp_path
     assert "UTF-8" in report
 
 
+def test_collections_dir_is_a_folder_not_a_category(tmp_path, client):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "url: https://ancien.example\ncollections_dir: contenu\n")
+    write(root / "contenu" / "_posts" / "2019-01-01-a.md", "---\ntitle: A\n---\nA.")
+    write(root / "contenu" / "voyages" / "_posts" / "2019-01-02-b.md", "B.")
+    import_site([root])
+    a = Post.objects.get(slug="a")
+    assert not a.categories.exists()
+    assert a.old_permalink == "https://ancien.example/2019/01/01/a.html"
+    assert client.get("/2019/01/01/a.html")["Location"] == a.get_absolute_url()
+    b = Post.objects.get(slug="b")
+    assert [c.slug for c in b.categories.all()] == ["voyages"]
+
+
+def test_a_published_collection_is_named_in_the_report_not_dropped_silently(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "collections:\n  recettes:\n    output: true\n  notes: {}\n")
+    write(root / "_recettes" / "tarte.md", "---\ntitle: Tarte\n---\nTarte.")
+    write(root / "_notes" / "privee.md", "---\ntitle: Note\n---\nNote.")
+    write(root / "_posts" / "2019-01-01-a.md", "A.")
+    report = import_site([root])
+    assert Post.objects.count() == 1
+    skipped = {
+        outcome.path: outcome.reason
+        for outcome in report.outcomes
+        if outcome.status == importer.SKIPPED
+    }
+    assert "recettes" in skipped["_recettes/tarte.md"]
+    assert "_notes/privee.md" not in skipped  # not published by the old site either
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
