@@ -1185,6 +1185,10 @@ class Document:
                     paths.append(main.removesuffix(".html"))
                 elif not main.endswith("/"):
                     paths.append(main + ".html")
+            if site.baseurl:
+                # What links in posts become once `{{ site.baseurl }}` is gone: the new site
+                # is served at its root.
+                paths.append(old_path(self.url))
         for entry in self.redirect_from:
             split = urlsplit(entry.strip())
             if not split.path:

@@ -569,6 +569,23 @@ def test_a_published_collection_is_named_in_the_report_not_dropped_silently(tmp_
     assert "_notes/privee.md" not in skipped  # not published by the old site either
 
 
+def test_links_between_posts_under_a_baseurl_still_lead_to_them(tmp_path, client):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "baseurl: /blog\n")
+    write(root / "_posts" / "2019-01-01-a.md", "---\ntitle: A\n---\nA.")
+    write(
+        root / "_posts" / "2019-01-02-b.md",
+        "[A]({{ site.baseurl }}/2019/01/01/a.html), "
+        '[encore]({{ "/2019/01/01/a.html" | relative_url }})',
+    )
+    import_site([root])
+    a = Post.objects.get(slug="a")
+    b = Post.objects.get(slug="b")
+    assert b.body.count("(/2019/01/01/a.html)") == 2
+    for old in ("/2019/01/01/a.html", "/blog/2019/01/01/a.html"):
+        assert client.get(old)["Location"] == a.get_absolute_url(), old
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
