@@ -1250,6 +1250,11 @@ def read_document(source: Source) -> Document | None:
         _read_page(document)
     else:
         _read_post(document)
+        redirect_to = data.get("redirect_to")
+        if redirect_to:
+            # jekyll-redirect-from: the old site showed no post here, only sent readers on.
+            document.skip_reason = _("redirect post (redirect_to): its addresses lead there")
+            document.old_target = _as_text(_flatten(redirect_to)[0])
     return document
 
 
@@ -1407,6 +1412,13 @@ def _read_page(document: Document) -> None:
         document.old_target = "home"  # under a baseurl, /blog/ leads home
     elif LISTING.search(document.body):
         document.skip_reason = _("list of posts built by Liquid: its address now leads home")
+        document.old_target = "home"
+    elif not document.body.strip():
+        # A tag page, an archive, a blog index: its layout made it, and a layout is not
+        # imported. A blank page would say nothing; home says more.
+        document.skip_reason = _(
+            "page with no text of its own (its layout built it): its address now leads home"
+        )
         document.old_target = "home"
     slug_source = "" if decoded in ("", "/") else last_stem
     if basename == "index" and decoded.endswith("/"):

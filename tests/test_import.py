@@ -586,6 +586,25 @@ def test_links_between_posts_under_a_baseurl_still_lead_to_them(tmp_path, client
         assert client.get(old)["Location"] == a.get_absolute_url(), old
 
 
+def test_redirect_posts_and_pages_built_by_their_layout_are_not_imported_blank(tmp_path, client):
+    root = tmp_path / "site"
+    write(
+        root / "_posts" / "2019-01-01-deplace.md",
+        "---\nredirect_to: https://ailleurs.example/n/\n---\n",
+    )
+    write(root / "_posts" / "2019-01-02-vrai.md", "Un vrai billet.")
+    write(root / "tag" / "velo.md", "---\nlayout: tagpage\ntag: vélo\n---\n")
+    write(root / "blog" / "index.html", "---\nlayout: blog\ntitle: Le blog\n---\n\n")
+    report = import_site([root])
+    assert list(Post.objects.values_list("slug", flat=True)) == ["vrai"]
+    assert not Page.objects.exists()
+    skipped = {o.path for o in report.outcomes if o.status == importer.SKIPPED}
+    assert {"_posts/2019-01-01-deplace.md", "tag/velo.md", "blog/index.html"} <= skipped
+    assert client.get("/2019/01/01/deplace.html")["Location"] == "https://ailleurs.example/n/"
+    assert client.get("/tag/velo.html")["Location"] == "/"
+    assert client.get("/blog/")["Location"] == "/"
+
+
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):
     root = tmp_path / "site"
     write(root / "img" / "cover.png", b"png")
