@@ -16,6 +16,7 @@ An archive `carnet-YYYYMMDD-HHMMSS.tar.gz` holds:
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import shutil
@@ -185,13 +186,24 @@ def _check_database_empty(labels: set[str]) -> None:
         )
 
 
-def _check_media_free(source: Path, media_root: Path) -> list[Path]:
+def _check_media_free(source: Path, media_root: Path) -> tuple[list[Path], int]:
+    """The archive's media files to copy, and how many it holds. A file already there with
+    the same bytes is kept (the media folder survived the database); another is a clash."""
     files = _media_files(source)
-    clashes = [path for path in files if (media_root / path.relative_to(source)).exists()]
+    to_copy, clashes = [], []
+    for path in files:
+        there = media_root / path.relative_to(source)
+        if not there.exists():
+            to_copy.append(path)
+        elif not there.is_file() or not filecmp.cmp(path, there, shallow=False):
+            clashes.append(path)
     if clashes:
         names = ", ".join(str(path.relative_to(source)) for path in clashes[:5])
-        raise BackupError(f"{len(clashes)} media file(s) already exist in {media_root}: {names}")
-    return files
+        raise BackupError(
+            f"{len(clashes)} media file(s) already exist in {media_root}, with other contents: "
+            f"{names}"
+        )
+    return to_copy, len(files)
 
 
 def restore_backup(archive: Path) -> BackupReport:
@@ -211,7 +223,7 @@ def restore_backup(archive: Path) -> BackupReport:
         except ValueError as error:
             raise BackupError(f"{archive}: data.json is not valid JSON") from error
         _check_database_empty({record["model"] for record in records})
-        media = _check_media_free(work / "media", media_root)
+        media, media_count = _check_media_free(work / "media", media_root)
         # One stamp change for the whole load, rather than one per row.
         with one_bump():
             call_command("loaddata", str(data), stdout=StringIO())
@@ -229,4 +241,4 @@ def restore_backup(archive: Path) -> BackupReport:
     repaired = repair_tag_addresses(Tag, TaggedItem, ContentType.objects.get_for_model(Post).pk)
     Post.objects.filter(pk__in=repaired).update(summary_key="")
     refresh_stale_summaries()
-    return BackupReport(path=archive, counts=manifest.get("counts", {}), media_files=len(media))
+    return BackupReport(path=archive, counts=manifest.get("counts", {}), media_files=media_count)

@@ -168,6 +168,21 @@ def test_restore_refuses_a_site_that_is_not_empty(site, tmp_path):
     assert Post.objects.count() == 3
 
 
+def test_restore_after_losing_the_database_keeps_the_media_folder_that_survived(
+    transactional_db, site, settings, tmp_path
+):
+    archive = create_backup(tmp_path).path
+    media_root = Path(settings.MEDIA_ROOT)
+    before = snapshot()
+    # The database is lost; the media folder, the same files, is still there.
+    call_command("flush", interactive=False, verbosity=0)
+    cache.clear()
+    output = run("restore_site", str(archive))
+    assert "2 media files" in output
+    assert snapshot() == before
+    assert (media_root / "img" / "2017" / "carte.jpg").read_bytes() == b"une carte"
+
+
 def test_restore_refuses_to_overwrite_media_and_writes_nothing(
     transactional_db, site, settings, tmp_path
 ):
