@@ -915,11 +915,23 @@ class _Import:
                 self.targets.setdefault(path, home + (f"?page={page}" if page > 1 else ""))
 
     def collect_plugin_feeds(self, sites: list[jekyll.SiteConfig]) -> None:
-        """The feed jekyll-feed generated (Atom) has no file: its address is the plugin's."""
+        """The feeds jekyll-feed generated (Atom) have no file: their addresses are the
+        plugin's, for the site and for the categories and tags it was told to follow."""
+        if self.dry_run:
+            return
         for site in sites:
             if site.feed_plugin_path:
                 path = jekyll.old_path(f"{site.baseurl}/{site.feed_plugin_path}")
                 self.targets.setdefault(path, reverse("blog:atom"))
+            for name in site.feed_categories:
+                slug = category_slug(name)
+                if Category.objects.filter(slug=slug).exists():
+                    path = jekyll.old_path(f"{site.baseurl}/feed/{name}.xml")
+                    self.targets.setdefault(path, reverse("blog:category-atom", args=[slug]))
+            if site.feed_tags_path:
+                for tag in Tag.objects.filter(post__isnull=False).distinct():
+                    path = jekyll.old_path(f"{site.baseurl}{site.feed_tags_path}{tag.name}.xml")
+                    self.targets.setdefault(path, reverse("blog:tag-atom", args=[tag.slug]))
 
     def refresh_renamed_terms(self) -> None:
         """New posts' entries show the category and tag names read when the import began: a

@@ -131,8 +131,11 @@ class SiteConfig:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     archive_permalinks: dict[str, str] = field(default_factory=dict)
-    # Where the jekyll-feed plugin wrote the site's feed ("feed.xml"), when it did.
+    # Where the jekyll-feed plugin wrote the site's feed ("feed.xml"), when it did; the
+    # categories it wrote a feed for (feed/<category>.xml), and where its tag feeds were.
     feed_plugin_path: str = ""
+    feed_categories: tuple[str, ...] = ()
+    feed_tags_path: str = ""
     # Jekyll 4's `collections_dir`: the folder holding _posts and _drafts, not a category.
     collections_dir: str = ""
     # Collections other than posts that the old site published (`output: true`).
@@ -335,8 +338,11 @@ def load_site(root: Path) -> SiteConfig:
         }
     separator = config.get("excerpt_separator")
     paginate, paginate_path = _pagination(config)
+    feed_categories, feed_tags_path = _plugin_feeds_by_term(config)
     site = SiteConfig(
         feed_plugin_path=_feed_plugin_path(root, config),
+        feed_categories=feed_categories,
+        feed_tags_path=feed_tags_path,
         paginate=paginate,
         paginate_path=paginate_path,
         collections_dir=_text(config.get("collections_dir")).strip("/"),
@@ -849,6 +855,21 @@ def _feed_plugin_path(root: Path, config: dict) -> str:
     return "" if (root / path).is_file() else path
 
 
+def _plugin_feeds_by_term(config: dict) -> tuple[tuple[str, ...], str]:
+    """jekyll-feed's `feed.categories` (a feed each) and `feed.tags` (where their feeds are)."""
+    plugins = {_text(name) for name in _flatten(config.get("plugins") or config.get("gems") or [])}
+    feed = config.get("feed")
+    if "jekyll-feed" not in plugins or not isinstance(feed, dict):
+        return (), ""
+    categories = tuple(_text(name) for name in _flatten(feed.get("categories") or []) if name)
+    tags = feed.get("tags")
+    tags_path = ""
+    if tags:
+        path = tags.get("path") if isinstance(tags, dict) else None
+        tags_path = "/" + (_text(path) or "feed/by_tag/").strip("/") + "/"
+    return categories, tags_path
+
+
 def _flatten(value) -> list:
     if isinstance(value, list | tuple):
         items = []
@@ -1250,6 +1271,11 @@ def read_document(source: Source) -> Document | None:
         _read_page(document)
     else:
         _read_post(document)
+        if document.is_published and document.date > datetime.now(UTC):
+            # Jekyll leaves such a post out unless `future: true`; here it waits for its date.
+            document.notes.append(
+                ("scheduled", _("dated in the future: it appears on the site at that date"))
+            )
         redirect_to = data.get("redirect_to")
         if redirect_to:
             # jekyll-redirect-from: the old site showed no post here, only sent readers on.

@@ -2,6 +2,7 @@
 
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from blog import feeds, views
 from blog.sitemaps import SITEMAPS
@@ -22,6 +23,12 @@ urlpatterns = [
         r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$",
         views.PostMonthArchiveView.as_view(),
         name="month",
+    ),
+    # Day archives (jekyll-archives made them): the month's page, a day being too little.
+    re_path(
+        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/[0-9]{2}/$",
+        RedirectView.as_view(pattern_name="blog:month", permanent=True),
+        name="day",
     ),
     path(
         "<int:year>/<str:month>/<str:day>/<slug:slug>/",

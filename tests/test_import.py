@@ -1022,6 +1022,34 @@ def test_a_jekyll_feed_site_keeps_its_entry_ids_and_its_feed_address(tmp_path, c
     assert client.get("/blog/")["Location"] == "/"
 
 
+def test_jekyll_feeds_of_categories_and_tags_lead_to_theirs(tmp_path, client):
+    root = tmp_path / "site"
+    write(
+        root / "_config.yml",
+        "plugins: [jekyll-feed]\nfeed:\n  categories: [cuisine, vide]\n  tags: true\n",
+    )
+    write(root / "_posts" / "2023-01-05-tarte.md", "---\ncategories: cuisine\ntags: [été]\n---\nT.")
+    import_site([root])
+    assert client.get("/feed/cuisine.xml")["Location"] == "/categories/cuisine/atom.xml"
+    assert client.get("/feed/by_tag/%C3%A9t%C3%A9.xml")["Location"] == "/tags/ete/atom.xml"
+    assert client.get("/feed/vide.xml").status_code == 404  # no such category: no feed
+
+
+def test_a_post_dated_in_the_future_is_scheduled_with_a_note(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "future: true\n")
+    write(root / "_posts" / "2090-01-01-futur.md", "Plus tard.")
+    report = import_site([root])
+    post = Post.objects.get()
+    assert post.is_scheduled()
+    assert ("_posts/2090-01-01-futur.md", "scheduled") in {(n.path, n.code) for n in report.notes}
+
+
+def test_day_archives_lead_to_their_month(client, db):
+    response = client.get("/2010/01/15/")
+    assert (response.status_code, response["Location"]) == (301, "/2010/01/")
+
+
 def test_feeds_of_any_name_lead_to_the_new_feeds(tmp_path, client):
     root = tmp_path / "site"
     # jekyll-feed listed, but the site's own feed.xml stands where it would write: its guids
