@@ -55,6 +55,7 @@ RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "dr
 # Rows per query when looking up many old addresses (SQLite's variable limit, PostgreSQL's
 # statement size).
 CHUNK = 500
+TITLE_LENGTH = Post._meta.get_field("title").max_length
 SEARCH_PATH = "/search/"
 # Below this many posts to render, starting worker processes costs more than they save.
 PARALLEL_MIN_POSTS = 200
@@ -408,6 +409,13 @@ class _Import:
         planned.body = self._rewrite_files(body, planned)
         planned.excerpt = self._rewrite_files(excerpt, planned)
         self._front_matter_image(planned)
+        if len(document.title) > TITLE_LENGTH:
+            planned.notes.append(
+                (
+                    "title",
+                    _("title cut to its first %(length)d characters") % {"length": TITLE_LENGTH},
+                )
+            )
         planned.hash = planned.text_hash = jekyll.content_hash(
             document.raw, site.fingerprint, planned.slug, planned.body, planned.excerpt
         )
@@ -608,7 +616,7 @@ class _Import:
     def _post_values(planned: _Planned) -> dict[str, object]:
         document = planned.document
         return {
-            "title": document.title[:300],
+            "title": document.title[:TITLE_LENGTH],
             "slug": planned.slug,
             "body": planned.body,
             "excerpt": planned.excerpt,
@@ -762,7 +770,7 @@ class _Import:
                 # A new page joins the menu, unless another part of the site answers its
                 # address (an old contact page lives on as the contact form); she can untick it.
                 page = Page(show_in_menu=_is_free_page_address(planned.slug))
-            page.title = document.title[:300]
+            page.title = document.title[:TITLE_LENGTH]
             page.slug = planned.slug
             page.body = planned.body
             page.description = document.description[:300]

@@ -1045,6 +1045,14 @@ def test_a_post_dated_in_the_future_is_scheduled_with_a_note(tmp_path):
     assert ("_posts/2090-01-01-futur.md", "scheduled") in {(n.path, n.code) for n in report.notes}
 
 
+def test_a_title_too_long_is_cut_with_a_note(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2020-01-01-long.md", f"---\ntitle: {'Très long ' * 40}\n---\nT.")
+    report = import_site([root])
+    assert len(Post.objects.get().title) == 300
+    assert ("_posts/2020-01-01-long.md", "title") in {(n.path, n.code) for n in report.notes}
+
+
 def test_day_archives_lead_to_their_month(client, db):
     response = client.get("/2010/01/15/")
     assert (response.status_code, response["Location"]) == (301, "/2010/01/")
