@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a HEAD answer loses its body last, after the page cache kept it.
+    "site_config.head.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the page cache, so cached pages get the header too (site_config/csp.py).
     "site_config.csp.ContentSecurityPolicyMiddleware",
