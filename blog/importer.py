@@ -449,7 +449,8 @@ class _Import:
                 )
                 continue
             planned.files.append(local)
-            url = default_storage.url(local.name) + local.suffix
+            # An apostrophe in the address would read as the start of a title to Markdown.
+            url = default_storage.url(local.name).replace("'", "%27") + local.suffix
             replacements.append((reference.start, reference.end, url))
             if local.old_path:
                 self.targets.setdefault(local.old_path, default_storage.url(local.name))

@@ -25,13 +25,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from unidecode import unidecode
 
+from blog.markdown_ext import FENCE_RE
+
 # libyaml when PyYAML was built with it: reading 5,000 front matters is then several times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Every scalar as the text written, to give `on` or `2017.10` back as tags.
 YAML_TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 # Bumped when the importer's output for the same file changes, so a re-run rewrites every post.
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 
 POST = "post"
 DRAFT = "draft"
@@ -537,16 +539,25 @@ def _read_special_file(
 
 
 def _special_folder_of(path: Path) -> tuple[Path, Path, str] | None:
-    """(site root, folder, kind) when `path` lies in a Jekyll site's `_posts` or `_drafts`."""
-    root = _enclosing_site(path)
-    if root is None:
+    """(site root, folder, kind) when `path` lies in a Jekyll site's `_posts` or `_drafts`
+    and has the name Jekyll reads there; None for any other file, read on its own."""
+    folder = next((up for up in path.parents if up.name in ("_posts", "_drafts")), None)
+    if folder is None:
         return None
-    for folder in path.parents:
-        if folder == root:
-            return None
-        if folder.name in ("_posts", "_drafts"):
-            return root, folder, POST if folder.name == "_posts" else DRAFT
-    return None
+    kind = POST if folder.name == "_posts" else DRAFT
+    matcher = POST_NAME if kind == POST else DATELESS_NAME
+    if not matcher.match(nfc(path.relative_to(folder).as_posix())):
+        return None  # JEKYLL.md: a file named on its own is imported whatever its name
+    # The site is where its _config.yml is (above `voyages/_posts`, say), else the folder's.
+    root = next(
+        (
+            up
+            for up in folder.parents
+            if (up / "_config.yml").is_file() or (up / "_config.yaml").is_file()
+        ),
+        folder.parent,
+    )
+    return root, folder, kind
 
 
 def _page_candidate(name: str, site: SiteConfig) -> bool:
@@ -847,19 +858,21 @@ def _pagination(config: dict) -> tuple[int, str]:
 def _feed_plugin_path(root: Path, config: dict) -> str:
     """The feed jekyll-feed generated: `feed.path`, else feed.xml; none when the plugin is not
     used or a file of the site stands at that path (the plugin then leaves it alone)."""
-    plugins = {_text(name) for name in _flatten(config.get("plugins") or config.get("gems") or [])}
-    if "jekyll-feed" not in plugins:
+    if "jekyll-feed" not in _plugins(config):
         return ""
     feed = config.get("feed") if isinstance(config.get("feed"), dict) else {}
     path = _text(feed.get("path")).strip("/") or "feed.xml"
     return "" if (root / path).is_file() else path
 
 
+def _plugins(config: dict) -> set[str]:
+    return {_text(name) for name in _flatten(config.get("plugins") or config.get("gems") or [])}
+
+
 def _plugin_feeds_by_term(config: dict) -> tuple[tuple[str, ...], str]:
     """jekyll-feed's `feed.categories` (a feed each) and `feed.tags` (where their feeds are)."""
-    plugins = {_text(name) for name in _flatten(config.get("plugins") or config.get("gems") or [])}
     feed = config.get("feed")
-    if "jekyll-feed" not in plugins or not isinstance(feed, dict):
+    if "jekyll-feed" not in _plugins(config) or not isinstance(feed, dict):
         return (), ""
     categories = tuple(_text(name) for name in _flatten(feed.get("categories") or []) if name)
     tags = feed.get("tags")
@@ -1547,7 +1560,7 @@ def _evaluate(expression: str, context: LiquidContext) -> str | None:
         name, _colon, argument = part.partition(":")
         name = name.strip()
         if name in ("relative_url", "absolute_url"):
-            if not urlsplit(value).scheme:
+            if not urlsplit(value).scheme and not value.startswith(SITE_URL_MARK):
                 value = value if value.startswith("/") else "/" + value
                 if name == "absolute_url":
                     value = context.site_url + value
@@ -1563,6 +1576,14 @@ def _evaluate(expression: str, context: LiquidContext) -> str | None:
 
 # Stands for `site.url` while Liquid is resolved (no file holds a NUL: such files are refused).
 SITE_URL_MARK = "\x00site.url\x00"
+# Where it opens a link's target before a path (`](`, `href=`, a reference definition): there,
+# the path alone. In prose, code or an autolink, the address is text and stays whole.
+LINKED_SITE_URL = re.compile(
+    r"(\]\(\s*<?|\b(?:href|src|poster)\s*=\s*[\"']?|^ {0,3}\[[^\]\n]+\]:[ \t]*<?)"
+    + re.escape(SITE_URL_MARK)
+    + r"(?=/)",
+    re.M | re.I,
+)
 
 
 def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
@@ -1577,9 +1598,7 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     and feeds make links absolute when they are served. Alone, it is the new site's address.
     """
     result = _render_liquid(text, replace(context, site_url=SITE_URL_MARK))
-    result.text = result.text.replace(SITE_URL_MARK + "/", "/").replace(
-        SITE_URL_MARK, context.site_url
-    )
+    result.text = LINKED_SITE_URL.sub(r"\1", result.text).replace(SITE_URL_MARK, context.site_url)
     return result
 
 
@@ -1668,34 +1687,29 @@ BLOCK_HTML_START = re.compile(
     r"^( {0,3}<(?:address|article|aside|blockquote|dd|details|div|dl|dt|fieldset|figcaption"
     r"|figure|footer|form|h[1-6]|header|li|main|nav|ol|p|section|summary|table|tbody|td"
     r"|tfoot|th|thead|tr|ul))(?=[\s/>])(?![^>\n]*\bmarkdown\s*=)",
-    re.I,
+    re.I | re.M,
 )
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def mark_block_html(text: str) -> str:
     """kramdown's `parse_block_html`, written into the text: each HTML block gets
-    `markdown="1"`, kramdown's own way to ask for it, which Python-Markdown reads too."""
-    lines = text.splitlines(keepends=True)
-    fence = ""
-    for index, line in enumerate(lines):
-        opening = FENCE.match(line)
-        if fence:
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opening:
-            fence = opening.group(1)
-            continue
-        lines[index] = BLOCK_HTML_START.sub(r'\1 markdown="1"', line, count=1)
-    return "".join(lines)
+    `markdown="1"`, kramdown's own way to ask for it, which Python-Markdown reads too.
+    Fenced code is left as it is."""
+    pieces, position = [], 0
+    for fenced in FENCE_RE.finditer(text):
+        pieces.append(BLOCK_HTML_START.sub(r'\1 markdown="1"', text[position : fenced.start()]))
+        pieces.append(fenced.group(0))
+        position = fenced.end()
+    pieces.append(BLOCK_HTML_START.sub(r'\1 markdown="1"', text[position:]))
+    return "".join(pieces)
 
 
 # --- Local files ---------------------------------------------------------------------------
 
 # kramdown's link targets: `<…>`, or words with balanced parentheses and single spaces
 # (`/img/vue mer.jpg`, `/img/photo(1).jpg`) up to a quoted title or the closing parenthesis.
-_TARGET_WORD = r"(?:[^\s()<>\"']|\([^\s()]*\))+"
+# A word may hold an apostrophe (`l'été.jpg`), but not start with a quote: that is a title.
+_TARGET_WORD = r"(?:[^\s()<>\"']|\([^\s()]*\))(?:[^\s()<>\"]|\([^\s()]*\))*"
 MARKDOWN_TARGET = re.compile(rf"\]\(\s*(?:<([^<>\n]+)>|({_TARGET_WORD}(?: {_TARGET_WORD})*))")
 MARKDOWN_REFERENCE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?([^\s>]+)>?", re.M)
 HTML_ATTRIBUTE = re.compile(r"""\b(src|href|poster|data-src)\s*=\s*(["'])(.*?)\2""", re.I | re.S)

@@ -422,10 +422,11 @@ def test_local_files_are_copied_and_links_rewritten():
 def test_files_with_spaces_and_parentheses_in_their_names_come_along(tmp_path, client):
     # kramdown takes `![V](/img/vue mer.jpg)` and `(photo(1).jpg)` as written.
     root = tmp_path / "site"
-    for name in ("img/vue mer.jpg", "img/photo(1).jpg", "files/mon doc.pdf"):
+    for name in ("img/vue mer.jpg", "img/photo(1).jpg", "files/mon doc.pdf", "img/l'été.jpg"):
         write(root / name, b"data of " + name.encode())
     body = (
         '![Vue](/img/vue mer.jpg)\n\n![Photo](/img/photo(1).jpg "Une photo")\n\n'
+        "![L’été](/img/l'été.jpg 'Au soleil')\n\n"
         "[Le document](/files/mon doc.pdf) et [un lien](https://exemple.org/a b) de plus."
     )
     write(root / "_posts" / "2020-01-02-fichiers.md", "---\ntitle: Fichiers\n---\n" + body)
@@ -436,7 +437,8 @@ def test_files_with_spaces_and_parentheses_in_their_names_come_along(tmp_path, c
     for name in ("img/vue%20mer.jpg", "img/photo(1).jpg", "files/mon%20doc.pdf"):
         assert f"/media/{name}" in html, name
         assert default_storage.exists(name.replace("%20", " "))
-    assert 'title="Une photo"' in html
+    assert 'title="Une photo"' in html and 'title="Au soleil"' in html
+    assert default_storage.exists("img/l'été.jpg")
     assert client.get("/img/vue%20mer.jpg")["Location"] == "/media/img/vue%20mer.jpg"
 
 
@@ -603,6 +605,29 @@ def test_redirect_posts_and_pages_built_by_their_layout_are_not_imported_blank(t
     assert client.get("/2019/01/01/deplace.html")["Location"] == "https://ailleurs.example/n/"
     assert client.get("/tag/velo.html")["Location"] == "/"
     assert client.get("/blog/")["Location"] == "/"
+
+
+def test_a_post_of_a_category_folder_named_on_its_own_is_read_with_its_site(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "permalink: pretty\n")
+    post_file = write(root / "voyages" / "_posts" / "2020-01-02-b.md", "B.")
+    write(root / "_posts" / "2020-01-03-c.md", "C.")
+    import_site([post_file])
+    post = Post.objects.get()
+    assert post.source_path == "voyages/_posts/2020-01-02-b.md"
+    assert [c.slug for c in post.categories.all()] == ["voyages"]
+    assert post.old_permalink.endswith("/voyages/2020/01/02/b/")
+    import_site([root])
+    assert Post.objects.count() == 2
+
+
+def test_a_file_of_posts_without_a_date_named_on_its_own_comes_in_as_a_draft(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "title: Essai\n")
+    notes = write(root / "_posts" / "notes.md", "---\ntitle: Notes\n---\nÀ trier.")
+    report = import_site([notes])
+    assert report.count(importer.CREATED) == 1
+    assert Post.objects.get().status == Post.Status.DRAFT
 
 
 def test_front_matter_image_is_copied_even_when_the_body_does_not_use_it(tmp_path):

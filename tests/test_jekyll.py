@@ -588,6 +588,13 @@ def context(**urls) -> jekyll.LiquidContext:
         ("[x]({{ 'a.pdf' | absolute_url }})", "[x](/a.pdf)"),
         ("[x]({{ site.baseurl | prepend: site.url }}/b)", "[x](/b)"),
         ("Mon site : {{ site.url }}.", "Mon site : https://nouveau.example."),
+        # Outside a link's target, the address is text and stays whole.
+        ("Flux : <{{ site.url }}/feed.xml>", "Flux : <https://nouveau.example/feed.xml>"),
+        ("[{{ site.url }}/a/]({{ site.url }}/a/)", "[https://nouveau.example/a/](/a/)"),
+        ('<a href="{{ site.url }}/a/">', '<a href="/a/">'),
+        ("[ref]: {{ site.url }}/a/", "[ref]: /a/"),
+        ("`curl {{ site.url }}/api`", "`curl https://nouveau.example/api`"),
+        ("{{ site.url | absolute_url }}", "https://nouveau.example"),
         ("[x]({% post_url 2017-01-03-solo %})", "[x](/2017/01/03/solo/)"),
         ("[x]({% link _posts/2017-01-03-solo.md %})", "[x](/2017/01/03/solo/)"),
         ("{% raw %}{{ page.title }} {% if %}{% endraw %}", "{{ page.title }} {% if %}"),
