@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from blog.jekyll import END_RAW
 from blog.models import Category, OldURL, Page, Post, SiteIdentity
 
 # The pattern of the new site's post addresses (blog:post), in Jekyll's words.
@@ -38,6 +39,8 @@ MANAGED_KEYS = {
     "last_modified_at",
     "permalink",
     "redirect_from",
+    "hard_wrap",
+    "feed_id",
 }
 
 
@@ -56,10 +59,22 @@ def jekyll_date(value) -> str:
 
 
 def escape_liquid(text: str) -> str:
-    """Jekyll runs Liquid over the body first: literal `{{` or `{%` must not run on re-import."""
+    """Jekyll runs Liquid over the body first: literal `{{` or `{%` must not run on re-import.
+
+    The body goes in `raw` blocks. Those do not nest: a literal `{% endraw %}` in the body
+    would end one, so it is written as `{%` at the end of a block and ` endraw %}` after it,
+    which Liquid reads back as the literal tag.
+    """
     if "{{" not in text and "{%" not in text:
         return text
-    return "{% raw %}" + text + "{% endraw %}"
+    parts = []
+    position = 0
+    for match in END_RAW.finditer(text):
+        literal = match.group(0)
+        parts.append("{% raw %}" + text[position : match.start()] + "{%{% endraw %}" + literal[2:])
+        position = match.end()
+    parts.append("{% raw %}" + text[position:] + "{% endraw %}")
+    return "".join(parts)
 
 
 class MediaCollector:
@@ -141,7 +156,20 @@ def as_link(path: str) -> str:
     return quote(path, safe="/!$&'()*+,;=:@-._~")
 
 
-def post_front_matter(post: Post) -> dict:
+def site_hard_wrap() -> bool:
+    """kramdown's `hard_wrap` for the whole exported site: what most posts and pages use.
+
+    Jekyll knows it only per site; the posts that differ carry `hard_wrap` in their front
+    matter, which the importer reads (Jekyll itself renders them with the site's value).
+    """
+    votes = Counter(Post.objects.values_list("hard_wrap", flat=True))
+    votes.update(Page.objects.values_list("hard_wrap", flat=True))
+    if votes[True] == votes[False]:
+        return settings.MARKDOWN_HARD_WRAP
+    return votes[True] > votes[False]
+
+
+def post_front_matter(post: Post, hard_wrap: bool | None = None) -> dict:
     permalink = post_permalink(post)
     data: dict = {"title": post.title}
     if post.published_at is not None:
@@ -155,6 +183,12 @@ def post_front_matter(post: Post) -> dict:
     data["excerpt_separator"] = post.excerpt_separator or settings.EXCERPT_SEPARATOR
     if post.excerpt:
         data["excerpt"] = post.excerpt
+    if post.old_feed_id:
+        # The id the old feed gave the post (jekyll-feed's post.id): readers of the feed
+        # must not see it again as a new entry after the round trip.
+        data["feed_id"] = post.old_feed_id
+    if hard_wrap is not None and post.hard_wrap != hard_wrap:
+        data["hard_wrap"] = post.hard_wrap
     if post.updated_at is not None:
         data["last_modified_at"] = jekyll_date(post.updated_at)
     if permalink:
@@ -184,7 +218,7 @@ def post_file(post: Post) -> Path:
     return Path("_posts") / f"{local:%Y-%m-%d}-{post.slug}.{extension}"
 
 
-def site_config(url: str) -> dict:
+def site_config(url: str, hard_wrap: bool) -> dict:
     identity = SiteIdentity.current()
     return {
         "title": identity.title,
@@ -197,7 +231,7 @@ def site_config(url: str) -> dict:
         "permalink": CARNET_PERMALINK,
         "excerpt_separator": settings.EXCERPT_SEPARATOR,
         "markdown": "kramdown",
-        "kramdown": {"input": "GFM", "hard_wrap": settings.MARKDOWN_HARD_WRAP},
+        "kramdown": {"input": "GFM", "hard_wrap": hard_wrap},
         "include": ["_pages"],
         "plugins": ["jekyll-redirect-from"],
         "defaults": [
@@ -212,12 +246,13 @@ def export_site(destination: Path) -> ExportReport:
     destination.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
     media = MediaCollector(destination, report)
+    hard_wrap = site_hard_wrap()
 
     posts = Post.objects.prefetch_related("categories", "tags", "old_urls").order_by(
         "published_at", "pk"
     )
     for post in posts:
-        front_matter = post_front_matter(post)
+        front_matter = post_front_matter(post, hard_wrap)
         if "excerpt" in front_matter:
             front_matter["excerpt"] = media.rewrite(front_matter["excerpt"])
         relative = post_file(post)
@@ -233,6 +268,8 @@ def export_site(destination: Path) -> ExportReport:
         front_matter = {"title": page.title, "permalink": page.get_absolute_url()}
         if page.description:
             front_matter["description"] = page.description
+        if page.hard_wrap != hard_wrap:
+            front_matter["hard_wrap"] = page.hard_wrap
         if not page.is_published:
             front_matter["published"] = False
         redirects = sorted(as_link(old.path) for old in page.old_urls.all())
@@ -273,7 +310,10 @@ def export_site(destination: Path) -> ExportReport:
     (destination / "_config.yml").write_text(
         "# Written by Carnet's export_posts.\n"
         + yaml.safe_dump(
-            site_config(site_url_for_export()), allow_unicode=True, sort_keys=False, width=1000
+            site_config(site_url_for_export(), hard_wrap),
+            allow_unicode=True,
+            sort_keys=False,
+            width=1000,
         ),
         encoding="utf-8",
     )

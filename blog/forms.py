@@ -41,11 +41,23 @@ class TagInputWithSuggestions(TagWidget):
         return format_html('{}<datalist id="{}">{}</datalist>', field, TAG_DATALIST_ID, options)
 
 
+# nginx refuses larger bodies (docs/DEPLOY.md, client_max_body_size 20m); a smaller file is
+# refused here with a reason, and one nginx would refuse gets a reason from the admin script.
+UPLOAD_MAX_MEGABYTES = 20
+
+
+def validate_upload_size(file) -> None:
+    if file.size > UPLOAD_MAX_MEGABYTES * 1024 * 1024 - 64 * 1024:
+        raise forms.ValidationError(
+            _("This file is larger than %(size)s MB."), params={"size": UPLOAD_MAX_MEGABYTES}
+        )
+
+
 def image_file_field(required: bool) -> forms.FileField:
     return forms.FileField(
         label=_("Image"),
         required=required,
-        validators=[FileExtensionValidator(IMAGE_EXTENSIONS)],
+        validators=[FileExtensionValidator(IMAGE_EXTENSIONS), validate_upload_size],
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
         help_text=_("JPEG, PNG, GIF, WebP or AVIF."),
     )
@@ -150,8 +162,40 @@ class UploadImageForm(forms.Form):
     alt_text = forms.CharField(required=False, max_length=300)
 
 
-# Files a browser would run as a page of the site if opened from /media/.
-ACTIVE_EXTENSIONS = {"svg", "svgz", "html", "htm", "xhtml", "xml", "js", "mjs"}
+# What the author may put in /media/: images, documents, sound and video, nothing else. A list
+# of what to allow, not of what to refuse: browsers run more kinds of file as a page of the site
+# (.shtml, .xht, .es…) than any refusal list names.
+DOCUMENT_EXTENSIONS = [
+    "pdf",
+    "txt",
+    "csv",
+    "odt",
+    "ods",
+    "odp",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "ppt",
+    "pptx",
+    "epub",
+    "zip",
+]
+MEDIA_EXTENSIONS = [
+    "mp3",
+    "ogg",
+    "oga",
+    "opus",
+    "m4a",
+    "wav",
+    "flac",
+    "mp4",
+    "m4v",
+    "webm",
+    "ogv",
+    "mov",
+]
+UPLOAD_EXTENSIONS = [*IMAGE_EXTENSIONS, *DOCUMENT_EXTENSIONS, *MEDIA_EXTENSIONS]
 
 
 class UploadAdminForm(forms.ModelForm):
@@ -165,10 +209,12 @@ class UploadAdminForm(forms.ModelForm):
     def clean_file(self):
         file = self.cleaned_data["file"]
         extension = PurePosixPath(file.name).suffix.lower().lstrip(".")
-        if extension in ACTIVE_EXTENSIONS:
+        if extension not in UPLOAD_EXTENSIONS:
             raise forms.ValidationError(
-                _("This kind of file could run code in the site’s pages; it is refused.")
+                _("Files of this kind are not accepted. Accepted: %(extensions)s."),
+                params={"extensions": ", ".join(UPLOAD_EXTENSIONS)},
             )
+        validate_upload_size(file)
         return file
 
 

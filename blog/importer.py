@@ -622,7 +622,7 @@ class _Import:
             "body": planned.body,
             "excerpt": planned.excerpt,
             "excerpt_separator": document.excerpt_separator[:50],
-            "hard_wrap": document.source.site.hard_wrap,
+            "hard_wrap": document.hard_wrap,
             "markdown": document.is_markdown,
             "description": document.description[:300],
             "status": Post.Status.PUBLISHED if document.is_published else Post.Status.DRAFT,
@@ -775,7 +775,7 @@ class _Import:
             page.slug = planned.slug
             page.body = planned.body
             page.description = document.description[:300]
-            page.hard_wrap = document.source.site.hard_wrap
+            page.hard_wrap = document.hard_wrap
             page.markdown = document.is_markdown
             page.is_published = document.published
             page.source_path = document.source.key

@@ -83,6 +83,8 @@ CONSUMED_KEYS = frozenset(
         "excerpt_separator",
         "description",
         "last_modified_at",
+        "hard_wrap",
+        "feed_id",
     }
 )
 # What a link or an `src` may point at that the old site served as a file.
@@ -1193,6 +1195,13 @@ class Document:
         return self.source.site.absolute_base + self.url if self.url else ""
 
     @property
+    def hard_wrap(self) -> bool:
+        """kramdown's `hard_wrap`: a site option in Jekyll. A Carnet export also writes it in
+        the front matter of the posts that differ from its `_config.yml`."""
+        value = self.data.get("hard_wrap")
+        return value if isinstance(value, bool) else self.source.site.hard_wrap
+
+    @property
     def is_markdown(self) -> bool:
         """Jekyll converts markdown files only: an .html post or page is HTML as written."""
         return PurePosixPath(self.source.name).suffix.lower() not in HTML_EXTENSIONS
@@ -1200,7 +1209,11 @@ class Document:
     @property
     def old_feed_id(self) -> str:
         """The entry id jekyll-feed gave the post, when it made the old feed: not the
-        permalink but `post.id`, the permalink's folder and the post's slug, absolute."""
+        permalink but `post.id`, the permalink's folder and the post's slug, absolute. A Carnet
+        export writes the id a post kept as `feed_id`."""
+        kept = self.data.get("feed_id")
+        if isinstance(kept, str) and kept:
+            return kept
         if not (self.url and self.is_post and self.source.site.feed_plugin_path):
             return ""
         folder = posixpath.dirname(self.url.rstrip("/") or "/")

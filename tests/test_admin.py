@@ -435,14 +435,27 @@ def test_upload_admin_shows_the_markdown_to_copy(admin_client, db):
     assert b'value="[devis.pdf](/media/uploads/2026/01/devis.pdf)"' in html
 
 
-def test_upload_admin_refuses_files_that_would_run_in_the_site(admin_client, db):
-    svg = SimpleUploadedFile("logo.svg", b"<svg onload='alert(1)'/>", content_type="image/svg+xml")
-    response = admin_client.post(reverse("admin:blog_upload_add"), {"file": svg, "alt_text": ""})
+@pytest.mark.parametrize("name", ["logo.svg", "notes.shtml", "page.xht", "code.es", "x.html5"])
+def test_upload_admin_accepts_only_the_kinds_it_lists(admin_client, db, name):
+    # Browsers run more kinds of file as a page of the site than any refusal list names
+    # (.shtml, .xht, .es…): only images, documents, sound and video are taken.
+    active = SimpleUploadedFile(name, b"<script>alert(1)</script>", content_type="text/html")
+    response = admin_client.post(reverse("admin:blog_upload_add"), {"file": active, "alt_text": ""})
     assert response.status_code == 200 and not Upload.objects.exists()
-    assert "refusé" in response.content.decode()
-    pdf = SimpleUploadedFile("devis.pdf", b"%PDF-1.4", content_type="application/pdf")
+    assert "ne sont pas acceptés" in response.content.decode()
+    pdf = SimpleUploadedFile("devis.PDF", b"%PDF-1.4", content_type="application/pdf")
     admin_client.post(reverse("admin:blog_upload_add"), {"file": pdf, "alt_text": "Le devis"})
-    assert Upload.objects.get().file.name.endswith("devis.pdf")
+    assert Upload.objects.get().file.name.endswith("devis.PDF")
+
+
+def test_upload_admin_refuses_a_file_larger_than_nginx_takes(admin_client, db, monkeypatch):
+    monkeypatch.setattr("blog.forms.UPLOAD_MAX_MEGABYTES", 1)
+    big = SimpleUploadedFile("film.mp4", b"0" * (1024 * 1024), content_type="video/mp4")
+    response = admin_client.post(reverse("admin:blog_upload_add"), {"file": big, "alt_text": ""})
+    assert "plus de 1\u00a0Mo" in response.content.decode() and not Upload.objects.exists()
+    image = SimpleUploadedFile("grand.png", b"0" * (1024 * 1024), content_type="image/png")
+    response = admin_client.post(reverse("admin:blog_post_upload"), {"file": image})
+    assert response.status_code == 400 and not Upload.objects.exists()
 
 
 # History ---------------------------------------------------------------------------------
