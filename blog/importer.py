@@ -267,6 +267,9 @@ class _Import:
         # Where Liquid links lead: (site root, relative path or post name) → the document.
         self.by_rel: dict[tuple[str, str], _Planned | _Unchanged] = {}
         self.by_name: dict[tuple[str, str], _Planned | _Unchanged] = {}
+        # `{% post_url good_job/2017-01-03-slug %}`: the post's folders and name, as Jekyll 4
+        # matches them first (good_job/_posts/… or _posts/good_job/…).
+        self.by_path: dict[tuple[str, str], _Planned | _Unchanged] = {}
         self.by_any_name: dict[str, _Planned | _Unchanged] = {}
         self.categories: dict[str, Category] = {}
         self.tags: dict[str, Tag] = {}
@@ -345,6 +348,9 @@ class _Import:
         if source.rel:
             self.by_rel[(root, source.rel)] = planned
         if source.kind != jekyll.PAGE:
+            folders, _posts, rest = source.rel.rsplit(".", 1)[0].rpartition("_posts/")
+            if _posts:
+                self.by_path[(root, folders + rest)] = planned
             name = source.name.rsplit(".", 1)[0]
             for key in {name, name.rsplit("/", 1)[-1]}:
                 self.by_name[(root, key)] = planned
@@ -357,7 +363,11 @@ class _Import:
         def post_url(name: str) -> str | None:
             name = name.strip().lstrip("/")
             for key in (name, name.rsplit(".", 1)[0]):
-                planned = self.by_name.get((root, key)) or self.by_any_name.get(key)
+                planned = (
+                    self.by_path.get((root, key))
+                    or self.by_name.get((root, key))
+                    or self.by_any_name.get(key)
+                )
                 if planned:
                     return planned.new_url
             return None

@@ -6,6 +6,7 @@ import unicodedata
 from urllib.parse import unquote
 
 from django.http import HttpResponsePermanentRedirect
+from django.urls import is_valid_path
 
 from blog.models import OldURL
 
@@ -55,11 +56,27 @@ class OldURLRedirectMiddleware:
             return response
         old = find_old_url(request.path)
         if old is None:
-            return response
+            # `/a-propos/index.html`, `/index.html`: the old server answered a folder's address
+            # with its index file too, and the new site answers the folder.
+            folder = index_folder(request.path)
+            if folder is None or not is_valid_path(folder, getattr(request, "urlconf", None)):
+                return response
+            return redirect_keeping_query(request, folder)
         destination = old.destination()
         if not destination or destination == request.path:
             return response
-        query = request.META.get("QUERY_STRING", "")
-        if query and "?" not in destination:
-            destination = f"{destination}?{query}"
-        return HttpResponsePermanentRedirect(destination)
+        return redirect_keeping_query(request, destination)
+
+
+def index_folder(path: str) -> str | None:
+    for name in ("index.html", "index.htm"):
+        if path.endswith("/" + name):
+            return path[: -len(name)]
+    return None
+
+
+def redirect_keeping_query(request, destination: str) -> HttpResponsePermanentRedirect:
+    query = request.META.get("QUERY_STRING", "")
+    if query and "?" not in destination:
+        destination = f"{destination}?{query}"
+    return HttpResponsePermanentRedirect(destination)

@@ -1117,6 +1117,27 @@ def test_a_post_linking_to_a_moved_post_is_updated(tmp_path):
     assert "(/2017/01/01/cible-revue/)" in Post.objects.get(slug="lien").body
 
 
+def test_post_url_names_a_post_by_its_folders_as_jekyll_4_does(tmp_path):
+    # Jekyll 4 wants the folders of a post in a category folder: the bare name is deprecated.
+    root = tmp_path / "site"
+    write(root / "good_job" / "_posts" / "2017-01-03-sauter.md", "Sauter.")
+    write(root / "_posts" / "notes" / "2018-05-01-carnet.md", "Carnet.")
+    write(root / "_posts" / "2020-01-01-bilan.md", "---\ntitle: Bilan général\n---\nA.")
+    write(root / "good_job" / "_posts" / "2020-01-01-bilan.md", "---\ntitle: Bilan pro\n---\nB.")
+    write(
+        root / "_posts" / "2021-02-01-liens.md",
+        "[a]({% post_url good_job/2017-01-03-sauter %}) [b]({% post_url notes/2018-05-01-carnet %})"
+        " [c]({% post_url 2020-01-01-bilan %}) [d]({% post_url good_job/2020-01-01-bilan %})",
+    )
+    report = import_site([root])
+    assert not [note for note in report.notes if note.path == "_posts/2021-02-01-liens.md"]
+    general = Post.objects.get(title="Bilan général").get_absolute_url()
+    pro = Post.objects.get(title="Bilan pro").get_absolute_url()
+    assert Post.objects.get(slug="liens").body == (
+        f"[a](/2017/01/03/sauter/) [b](/2018/05/01/carnet/) [c]({general}) [d]({pro})"
+    )
+
+
 def test_a_changed_site_config_reads_every_post_again(tmp_path):
     root = many_posts(tmp_path / "site", 3)
     import_site([root])

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from blog.models import OldURL, Post
+from blog.models import OldURL, Page, Post
 
 
 @pytest.fixture
@@ -139,3 +139,19 @@ def test_a_live_address_is_never_shadowed_by_an_old_one(client, make_post):
     response = client.get("/2017/01/03/a/")
     assert response.status_code == 200
     assert "<h1>Second</h1>" in response.content.decode()
+
+
+def test_an_index_file_address_leads_to_its_folder(client, make_post):
+    # Jekyll's server answered /a-propos/index.html as well as /a-propos/.
+    Page.objects.create(title="À propos", slug="a-propos", body="Moi.")
+    make_post("Un billet", slug="billet", published_at=datetime(2017, 1, 3, 9, tzinfo=UTC))
+    for old, new in [
+        ("/index.html", "/"),
+        ("/a-propos/index.html", "/a-propos/"),
+        ("/2017/01/03/billet/index.html?utm=x", "/2017/01/03/billet/?utm=x"),
+        ("/archives/index.htm", "/archives/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new), old
+        assert client.get(new).status_code == 200, new
+    assert client.get("/nulle-part/ailleurs/index.html").status_code == 404
