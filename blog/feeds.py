@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -123,7 +124,18 @@ class LatestPostsAtomFeed(LatestPostsFeed):
         return {"content": absolute_links(post.body_html, self.item_link(post))}
 
 
-class CategoryFeedMixin:
+class TermFeedMixin:
+    """A category's or tag's feed: like its page, it does not exist while no published post
+    carries the term (a tag only drafts carry must not show its name)."""
+
+    def items(self, obj):
+        posts = list(self.posts(obj)[:FEED_ITEMS])
+        if not posts:
+            raise Http404
+        return posts
+
+
+class CategoryFeedMixin(TermFeedMixin):
     feed_name = "blog:category-feed"
 
     def get_object(self, request, slug: str) -> Category:
@@ -156,7 +168,7 @@ class CategoryAtomFeed(CategoryFeedMixin, LatestPostsAtomFeed):
     feed_name = "blog:category-atom"
 
 
-class TagFeedMixin:
+class TagFeedMixin(TermFeedMixin):
     feed_name = "blog:tag-feed"
 
     def get_object(self, request, slug: str) -> Tag:

@@ -142,6 +142,23 @@ def test_category_and_tag_feeds_hold_only_their_published_posts(client, make_pos
     assert client.get("/tags/inconnu/atom.xml").status_code == 404
 
 
+def test_terms_only_drafts_and_scheduled_posts_carry_have_no_feed(client, make_post):
+    # Like their pages: their names must not show before a post that carries them is out.
+    make_post("Brouillon", status=Post.Status.DRAFT, categories=["cat-brouillon"], tags=["secret"])
+    make_post("Demain", days_ago=-1, categories=["cat-futur"], tags=["futurtag"])
+    for term in (
+        "categories/cat-brouillon",
+        "categories/cat-futur",
+        "tags/secret",
+        "tags/futurtag",
+    ):
+        for feed in ("feed.xml", "atom.xml"):
+            response = client.get(f"/{term}/{feed}")
+            assert response.status_code == 404, (term, feed)
+            assert b"secret" not in response.content and b"futur" not in response.content
+        assert client.get(f"/{term}/").status_code == 404
+
+
 def test_feed_titles_are_escaped_not_broken(client, make_post):
     make_post("<b>Gras</b> & « guillemets »")
     _channel, items = rss_items(client)

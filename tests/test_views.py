@@ -366,6 +366,8 @@ def test_404_page_is_in_french(client, db, settings):
     assert "Page introuvable" in page
     assert '<html lang="fr">' in page
     assert '<meta name="robots" content="noindex">' in page
+    # A missing address is nobody's canonical address.
+    assert 'rel="canonical"' not in page and "og:url" not in page
 
 
 def test_500_page_is_in_french_and_stands_alone():
