@@ -10,6 +10,7 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import sanitize_address
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -56,7 +57,10 @@ def notification_body(message: Message) -> str:
 
 
 def build_notification(message: Message, connection=None) -> EmailMessage:
-    reply_to = formataddr((one_line(message.name, 70), message.email))
+    # An address with an accented domain (zoe@exämple.org) is valid: Django's sanitize_address
+    # writes it as a mail server takes it (punycode), where formataddr raised.
+    address = sanitize_address(("", message.email), settings.DEFAULT_CHARSET)
+    reply_to = formataddr((one_line(message.name, 70), address))
     return EmailMessage(
         subject=notification_subject(message),
         body=notification_body(message),
@@ -125,7 +129,14 @@ def send_notification(message: Message, connection=None) -> bool | None:
     if not recipients():
         return _record_failure(message, _("No recipient: set CONTACT_RECIPIENTS or MANAGERS."))
     try:
-        build_notification(message, connection).send()
+        notification = build_notification(message, connection)
+    except Exception as error:
+        # A bug, or an address no mail can carry: the reader still gets the thank-you page,
+        # the author sees the error in the inbox, and the messages after it still go out.
+        logger.exception("Contact notification %s could not be written", message.pk)
+        return _record_failure(message, repr(error))
+    try:
+        notification.send()
     except MAIL_ERRORS as error:
         if connection is not None:
             # A refused or broken session poisons the shared connection: reopen for the next.

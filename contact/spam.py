@@ -38,7 +38,11 @@ SPAM_WORDS = (
 )
 # A reader may paste a link or two; a wall of links is how link spam looks.
 MAX_LINKS = 3
-LINK_RE = re.compile(r"https?://|www\.|\[url[=\]]|<a\s", re.IGNORECASE)
+# Each link counts once: `https://www.…`, an `<a href="http…">` or a `[url=http…]` is one link.
+LINK_RE = re.compile(
+    r"<a\s[^>]*>|\[url=[^\]]*\]|\[url\][^\[]*|https?://\S+|(?<![\w./])www\.\S+",
+    re.IGNORECASE,
+)
 
 
 # Token -----------------------------------------------------------------------------------

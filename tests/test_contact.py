@@ -109,6 +109,43 @@ def test_long_subject_from_a_post_is_cut_to_fit(client, db):
 # A valid message ------------------------------------------------------------------------
 
 
+def test_an_address_with_an_accented_domain_is_notified(client, db, mailoutbox):
+    # Valid for Django's EmailField; the mail server needs its domain in punycode.
+    response = client.post(URL, form_data(email="zoe@exämple.org", name="Zoé, « la vraie »"))
+    assert response["Location"] == reverse("contact:thanks")
+    message = Message.objects.get()
+    assert message.notification_status == Message.Notification.SENT
+    [email] = mailoutbox
+    reply_to = email.message()["Reply-To"]
+    assert "xn--exmple-cua.org" in reply_to and reply_to.isascii()
+    assert str(make_header(decode_header(email.reply_to[0]))).startswith("Zoé, « la vraie »")
+
+
+def test_a_message_no_mail_can_carry_does_not_block_the_others(db, mailoutbox, monkeypatch):
+    from contact import notifications
+
+    broken = Message.objects.create(name="Casse", email="casse@example.org", message="x")
+    after = Message.objects.create(name="Après", email="apres@example.org", message="y")
+    Message.objects.filter(pk__in=[broken.pk, after.pk]).update(
+        notification_status=Message.Notification.FAILED
+    )
+    real = notifications.notification_body
+
+    def body(message):
+        if message.pk == broken.pk:
+            raise UnicodeEncodeError("ascii", "ä", 0, 1, "a bug")
+        return real(message)
+
+    monkeypatch.setattr(notifications, "notification_body", body)
+    with pytest.raises(CommandError, match="1 en échec"):  # cron mails the failure
+        call_command("send_contact_notifications", stdout=StringIO())
+    [email] = mailoutbox
+    assert str(make_header(decode_header(email.reply_to[0]))) == "Après <apres@example.org>"
+    broken.refresh_from_db()
+    assert broken.notification_status == Message.Notification.FAILED
+    assert "UnicodeEncodeError" in broken.notification_error
+
+
 def test_valid_message_is_stored_then_notified_with_reply_to(client, db, mailoutbox):
     response = client.post(URL, form_data())
     assert response.status_code == 302
@@ -351,6 +388,18 @@ def test_spammy_message_is_filed_as_spam_not_notified(client, db, mailoutbox, fi
     assert message.notification_status == Message.Notification.SKIPPED
     assert message.spam_reason == reason
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        "https://www.exemple-coop.fr/ et https://www.wiki-coop.org/",
+        '<a href="https://a.example">a</a>, [url=http://b.example]b[/url] et www.c.example',
+    ],
+)
+def test_each_link_counts_once(links):
+    # `https://www.…` is one link, not two: a reader pasting two or three is no spammer.
+    assert spam.spam_reason(name="Lou", subject="Liens", message=links) == ""
 
 
 def test_ordinary_words_and_a_link_are_not_spam():
