@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from blog.forms import IMAGE_EXTENSIONS, UploadImageForm
 from blog.models import Post, Upload
+from blog.rendering import RenderError
 
 
 def staff_endpoint(*permissions: str) -> Callable:
@@ -62,7 +63,10 @@ def preview_post(request: HttpRequest) -> JsonResponse:
         hard_wrap=request.POST.get("hard_wrap") in ("on", "true", "1"),
         markdown=request.POST.get("markdown", "on") in ("on", "true", "1"),
     )
-    post.render()
+    try:
+        post.render()
+    except RenderError as error:
+        return JsonResponse({"errors": [str(error)]}, status=400)
     return JsonResponse(
         {
             "html": post.body_html,

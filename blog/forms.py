@@ -16,6 +16,7 @@ from taggit.forms import TagWidget
 from taggit.models import Tag
 
 from blog.models import Post, Upload
+from blog.rendering import RenderError
 
 # What a post may show inline. SVG is left out on purpose: served from the site's own
 # address, an SVG file can carry script.
@@ -152,7 +153,17 @@ class PostAdminForm(forms.ModelForm):
             cleaned["published_at"] = timezone.now()
         if cleaned.get("image_alt") and not cleaned.get("image"):
             self.add_error("image", _("Choose the image this description goes with."))
+        self._check_renders(cleaned)
         return cleaned
+
+    def _check_renders(self, cleaned: dict) -> None:
+        """A text the renderer refuses is an error in the form, not a server error on save."""
+        fields = ("body", "excerpt", "excerpt_separator", "hard_wrap", "markdown")
+        post = Post(**{name: cleaned[name] for name in fields if name in cleaned})
+        try:
+            post.render()
+        except RenderError as error:
+            self.add_error("body", _("This text cannot be shown: %(reason)s.") % {"reason": error})
 
 
 class UploadImageForm(forms.Form):

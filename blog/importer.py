@@ -39,6 +39,7 @@ from blog.models import (
     RenderInput,
     SiteIdentity,
 )
+from blog.rendering import RenderError
 from blog.summaries import EntryInput, refresh_summaries, render_post_and_entry
 from blog.views import POSTS_PER_PAGE
 
@@ -571,11 +572,14 @@ class _Import:
                 if self.progress:
                     self._progress(number, len(todo))
                 # Taken before anything can fail, so that each post gets its own fields.
+                kind = planned.document.source.kind
                 if renders(planned):
                     post, source, fields = next(pairs)
+                    if RENDER_ERROR in fields:
+                        self.report.add(planned.key, kind, FAILED, fields[RENDER_ERROR])
+                        continue
                     post.use_rendered(source, fields)
                 status = UPDATED if planned.existing else CREATED
-                kind = planned.document.source.kind
                 for code, message in planned.document.notes + planned.notes:
                     self.report.note(planned.key, code, message)
                 if self.dry_run:
@@ -596,7 +600,7 @@ class _Import:
                         self._write_page(planned)
                     else:
                         self._write_post(planned, source, fields)
-                except (DatabaseError, OSError) as error:
+                except (DatabaseError, OSError, RenderError) as error:
                     self.report.add(planned.key, kind, FAILED, str(error))
                 else:
                     self.report.add(planned.key, kind, status)
@@ -1020,6 +1024,18 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+# What `_render` gives instead of a post's fields when its text cannot be rendered.
+RENDER_ERROR = "render_error"
+
+
+def _render(task: tuple[RenderInput, EntryInput | None]) -> dict[str, object]:
+    """`render_post_and_entry`, or the reason the post cannot be: one such post fails alone."""
+    try:
+        return render_post_and_entry(task)
+    except RenderError as error:
+        return {RENDER_ERROR: str(error)}
+
+
 @contextmanager
 def rendered_posts(
     sources: list[tuple[RenderInput, EntryInput | None]], workers: int
@@ -1034,13 +1050,13 @@ def rendered_posts(
         or len(sources) < PARALLEL_MIN_POSTS
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
-        yield map(render_post_and_entry, sources)
+        yield map(_render, sources)
         return
     # Forked workers start at once, already set up (settings, URLs, any Markdown instance
     # built). They only render: the database connection they inherit is never used.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        yield pool.map(render_post_and_entry, sources, chunksize=16)
+        yield pool.map(_render, sources, chunksize=16)
     finally:
         pool.shutdown(cancel_futures=True)
 

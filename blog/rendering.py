@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import markdown
 import nh3
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from blog.markdown_ext import FENCE_RE, KramdownExtension
 
@@ -94,14 +95,36 @@ def _markdown_for(options: RenderOptions) -> markdown.Markdown:
     return md
 
 
+class RenderError(ValueError):
+    """A text the renderer cannot take: the post is refused with this reason, not half-saved."""
+
+
+def _convert(text: str, options: RenderOptions) -> tuple[markdown.Markdown, str]:
+    """Python-Markdown's HTML for `text`, with the instance that made it.
+
+    An instance that raised keeps a broken parser state: `reset()` does not clear it, and the
+    next texts it rendered lost their paragraphs. It is thrown away.
+    """
+    md = _markdown_for(options)
+    md.reset()
+    try:
+        return md, md.convert(text or "")
+    except BaseException as error:
+        _local.instances = {}
+        if isinstance(error, RecursionError):
+            raise RenderError(
+                _("lists, quotes or tags are nested too deeply (hundreds of levels) to be shown")
+            ) from None
+        raise
+
+
 def render_markdown(text: str, options: RenderOptions | None = None) -> str:
     """Sanitised HTML for a post's markdown (Liquid already resolved by the importer)."""
     options = options or RenderOptions()
     if not options.markdown:
         return _finish(text or "", options)
-    md = _markdown_for(options)
-    md.reset()
-    return _finish(md.convert(text or ""), options)
+    _md, rendered = _convert(text, options)
+    return _finish(rendered, options)
 
 
 def _finish(rendered: str, options: RenderOptions) -> str:
@@ -437,9 +460,7 @@ def render_with_excerpt(
     if not options.markdown:
         excerpt, more = split_excerpt(text or "", separator)
         return _finish(text or "", options), _finish(excerpt, options), more
-    md = _markdown_for(options)
-    md.reset()
-    rendered = md.convert(text or "")
+    md, rendered = _convert(text, options)
     body_html = _finish(rendered, options)
     cut = _cut(text, separator)
     excerpt, more = _excerpt_of(cut)

@@ -344,6 +344,25 @@ def test_preview_renders_with_the_site_pipeline(author_client):
     assert "5 mots" in data["label"]
 
 
+NESTED_TOO_DEEP = "".join("  " * level + "- x\n" for level in range(300))
+
+
+def test_a_text_nested_too_deep_is_refused_and_breaks_no_later_render(author_client):
+    response = author_client.post(reverse("admin:blog_post_preview"), {"body": NESTED_TOO_DEEP})
+    assert response.status_code == 400 and "imbriqué" in response.json()["errors"][0]
+    response = author_client.post(
+        reverse("admin:blog_post_add"), post_form_data(body=NESTED_TOO_DEEP)
+    )
+    assert response.status_code == 200 and "imbriqué" in response.content.decode()
+    assert not Post.objects.exists()
+    # The Markdown instance that raised kept a broken state: the next texts lost their
+    # paragraphs and notes. It is thrown away.
+    body = "Un *paragraphe*.\n\nDeux[^1].\n\n[^1]: note"
+    response = author_client.post(reverse("admin:blog_post_preview"), {"body": body})
+    assert response.json()["html"] == render_markdown(body)
+    assert "<p>Un <em>paragraphe</em>.</p>" in response.json()["html"]
+
+
 def test_preview_of_a_text_written_in_html_does_not_read_it_as_markdown(author_client):
     body = "<p>Pas *en italique*</p>\n\n    <div>Pas un bloc de code</div>"
     url = reverse("admin:blog_post_preview")

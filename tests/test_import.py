@@ -1138,6 +1138,18 @@ def test_post_url_names_a_post_by_its_folders_as_jekyll_4_does(tmp_path):
     )
 
 
+def test_a_post_too_nested_to_render_fails_alone(tmp_path):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
+    write(root / "_posts" / "2020-01-02-gouffre.md", "- " * 500 + "x")
+    write(root / "_posts" / "2020-01-03-apres.md", "Après *tout*.")
+    report = import_site([root])
+    [failed] = report.failed
+    assert failed.path == "_posts/2020-01-02-gouffre.md" and "imbriqué" in failed.reason
+    assert sorted(Post.objects.values_list("slug", flat=True)) == ["apres", "avant"]
+    assert Post.objects.get(slug="apres").body_html == "<p>Après <em>tout</em>.</p>"
+
+
 def test_a_changed_site_config_reads_every_post_again(tmp_path):
     root = many_posts(tmp_path / "site", 3)
     import_site([root])

@@ -94,6 +94,12 @@
           headers: { "X-CSRFToken": csrfToken(form) },
           credentials: "same-origin",
         });
+        if (response.status === 400) {
+          // A text the renderer refuses: say why, as saving would.
+          const refused = await response.json();
+          preview.textContent = (refused.errors || [labels.failed]).join(" ");
+          return;
+        }
         if (!response.ok) throw new Error(String(response.status));
         const result = await response.json();
         // The HTML comes from the site's own renderer, which sanitises it.
