@@ -224,7 +224,13 @@ def _site_timezone(value, notes: list[str]) -> ZoneInfo:
 
 
 def _load_yaml_file(path: Path) -> tuple[object, bytes]:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise JekyllError(
+            _("%(file)s cannot be read: %(error)s")
+            % {"file": path.name, "error": error.strerror or error}
+        ) from error
     try:
         text = raw.decode("utf-8-sig")
         check_yaml_nesting(text)
@@ -496,16 +502,34 @@ def _in_collections(rel: str, site: SiteConfig) -> str:
     return rel[len(prefix) :] if site.collections_dir and rel.startswith(prefix) else rel
 
 
-def _walk_files(folder: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(folder):
+def _walk(folder: Path, root: Path, found: Discovery, kind: str):
+    """os.walk, with each folder it cannot read reported as failed: its posts would be lost
+    without a word otherwise."""
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else folder
+        found.failed.append(
+            LeftOut(
+                _rel(where, root) if where.is_relative_to(root) else str(where),
+                _("folder cannot be read: %(error)s") % {"error": error.strerror or error},
+                kind,
+            )
+        )
+
+    return os.walk(folder, onerror=unreadable)
+
+
+def _walk_files(folder: Path, root: Path, found: Discovery, kind: str) -> list[Path]:
+    files = []
+    for dirpath, dirnames, filenames in _walk(folder, root, found, kind):
         dirnames.sort()
-        found.extend(Path(dirpath) / name for name in sorted(filenames))
-    return found
+        files.extend(Path(dirpath) / name for name in sorted(filenames))
+    return files
 
 
 def _read_special_folder(folder: Path, site: SiteConfig, kind: str, found: Discovery) -> None:
-    for path in _walk_files(folder):
+    assert site.root is not None
+    for path in _walk_files(folder, site.root, found, kind):
         _read_special_file(path, folder, site, kind, found)
 
 
@@ -573,7 +597,7 @@ def _page_candidate(name: str, site: SiteConfig) -> bool:
 
 def _read_site(root: Path, site: SiteConfig, found: Discovery) -> None:
     """Posts, drafts and pages of a site, where Jekyll's reader looks for them."""
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in _walk(root, root, found, PAGE):
         here = Path(dirpath)
         rel_dir = "" if here == root else _rel(here, root)
         kept = []
@@ -584,7 +608,8 @@ def _read_site(root: Path, site: SiteConfig, found: Discovery) -> None:
                     "name": name[1:]
                 }
                 found.skipped.extend(
-                    LeftOut(_rel(path, root), reason, PAGE) for path in _walk_files(here / name)
+                    LeftOut(_rel(path, root), reason, PAGE)
+                    for path in _walk_files(here / name, root, found, PAGE)
                 )
             elif name == "_posts":
                 _read_special_folder(here / name, site, POST, found)

@@ -1138,6 +1138,41 @@ def test_post_url_names_a_post_by_its_folders_as_jekyll_4_does(tmp_path):
     )
 
 
+def test_folders_and_config_that_cannot_be_read_are_reported(tmp_path, monkeypatch):
+    # As root, chmod 000 stops nothing: the refusal is simulated where os.walk meets it.
+    import os
+
+    root = tmp_path / "site"
+    write(root / "_posts" / "2020-01-01-lu.md", "Lu.")
+    write(root / "_posts" / "ferme" / "2020-01-02-perdu.md", "Perdu.")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("ferme"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = import_site([root])
+    [failed] = report.failed
+    assert failed.path == "_posts/ferme" and "Permission denied" in failed.reason
+    assert list(Post.objects.values_list("slug", flat=True)) == ["lu"]
+
+    monkeypatch.setattr(os, "scandir", real_scandir)
+    write(root / "_config.yml", "title: Fermé\n")
+    real_read = Path.read_bytes
+
+    def read_bytes(path):
+        if path.name == "_config.yml":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    report = import_site([root])
+    [failed] = report.failed
+    assert "_config.yml ne peut pas être lu" in failed.reason, report.lines(2)
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
