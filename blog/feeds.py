@@ -91,7 +91,8 @@ class LatestPostsFeed(Feed):
         return post.guid
 
     def item_guid_is_permalink(self, post: Post) -> bool:
-        return post.guid.startswith(("http://", "https://"))
+        # jekyll-feed's ids (`post.id`) look like addresses but name no page.
+        return not post.old_feed_id and post.guid.startswith(("http://", "https://"))
 
     def item_pubdate(self, post: Post):
         return post.published_at

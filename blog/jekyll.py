@@ -1417,16 +1417,18 @@ def _post_url(document: Document, extension: str) -> str | None:
     basename = PurePosixPath(document.source.name).stem
     relative = document.source.name.rsplit(".", 1)[0] if "." in document.source.name else ""
     categories: list[str] = []
+    slugified: list[str] = []  # Jekyll 4.1's :slugified_categories
     for category in document.categories:
-        lowered = category.lower()
-        if lowered not in categories:
-            categories.append(lowered)
+        for names, name in ((categories, category.lower()), (slugified, jekyll_slugify(category))):
+            if name not in names:
+                names.append(name)
     placeholders.update(
         {
             "title": jekyll_slugify(document.jekyll_slug, pretty=True, cased=True),
             "slug": jekyll_slugify(document.jekyll_slug),
             "name": jekyll_slugify(basename),
             "categories": "/".join(categories),
+            "slugified_categories": "/".join(slugified),
             "path": "/" + relative,
             "collection": "posts",
             "output_ext": _output_extension(site, extension),

@@ -20,8 +20,11 @@ def candidate_paths(path: str) -> list[str]:
         if stem.endswith(suffix):
             forms.append(stem[: -len(suffix)] or "/")
             forms.append((stem[: -len(suffix)] or "") + "/")
-    if not stem.endswith(".html") and stem != "/":
-        forms.append(stem + ".html")
+    if not stem.endswith(".html"):
+        if stem != "/":
+            forms.append(stem + ".html")
+        # A permalink written `/:title/index.html` was served at its folder too.
+        forms.append(stem.rstrip("/") + "/index.html")
     seen: list[str] = []
     for form in forms:
         if form not in seen:

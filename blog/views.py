@@ -7,6 +7,8 @@ rendered here.
 
 from __future__ import annotations
 
+import re
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -263,12 +265,16 @@ class PostMonthArchiveView(PostDateArchiveMixin, MonthArchiveView):
     month_format = "%m"
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def search_view(request: HttpRequest) -> HttpResponse:
     """Search at /search/?q=: ranked published posts, the matching passage highlighted."""
     query = request.GET.get("q", "")
     if not isinstance(query, str):
         query = ""
-    query = " ".join(query.split())[: search.MAX_QUERY_LENGTH]
+    # Control characters (`%00`) are no words, and HTML cannot carry them back in the field.
+    query = " ".join(CONTROL_CHARACTERS.sub(" ", query).split())[: search.MAX_QUERY_LENGTH]
     terms = search.search_terms(query)
     page_obj = results = None
     if terms:

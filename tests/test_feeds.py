@@ -85,6 +85,14 @@ def test_a_guid_that_is_not_an_address_is_no_permalink(client, make_post):
     assert items[0].find("guid").get("isPermaLink") == "false"
 
 
+def test_a_jekyll_feed_id_is_no_permalink(client, make_post):
+    # jekyll-feed's `post.id` looks like an address but names no page.
+    make_post("Neuf", old_feed_id="https://blog.example/mon/permalien")
+    _channel, items = rss_items(client)
+    guid = items[0].find("guid")
+    assert (guid.text, guid.get("isPermaLink")) == ("https://blog.example/mon/permalien", "false")
+
+
 def test_items_carry_the_full_text_with_absolute_links_and_images(client, make_post):
     post = make_post(
         "Images",

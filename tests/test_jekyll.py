@@ -435,6 +435,7 @@ def test_jekyll_slugify(text, pretty, cased, expected):
         ("/:year/:i_month/:i_day/:slug", "/2017/1/3/solo"),
         ("/blog/:short_year/:short_month/:title/", "/blog/17/Jan/solo/"),
         ("/:categories/:title:output_ext", "/good_job/solo.html"),
+        ("/:slugified_categories/:title/", "/good-job/solo/"),  # Jekyll 4.1
     ],
 )
 def test_permalink_styles_and_patterns(tmp_path, permalink, expected):

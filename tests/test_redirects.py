@@ -155,3 +155,11 @@ def test_an_index_file_address_leads_to_its_folder(client, make_post):
         assert (response.status_code, response["Location"]) == (301, new), old
         assert client.get(new).status_code == 200, new
     assert client.get("/nulle-part/ailleurs/index.html").status_code == 404
+
+
+def test_a_permalink_ending_in_index_html_is_found_at_its_folder(client, make_post):
+    post = make_post("Neuf", slug="neuf", published_at=datetime(2019, 3, 4, 9, tzinfo=UTC))
+    OldURL.objects.create(path="/p9/2019/03/04/billet-9/index.html", post=post)
+    for old in ("/p9/2019/03/04/billet-9/", "/p9/2019/03/04/billet-9"):
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, "/2019/03/04/neuf/"), old

@@ -1,5 +1,7 @@
 """Search: accent-blind, ranked, highlighted, published posts only, and hard to break."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -138,6 +140,8 @@ def test_hostile_or_odd_queries_never_fail(client, make_post, query):
     make_post("Coopérative", body="Du texte.")
     page = results(client, query)
     assert "<script" not in page.split("<main", 1)[1]
+    # HTML cannot carry control characters: none comes back in the search field.
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", page)
 
 
 def test_empty_query_shows_the_form_only(client, db):

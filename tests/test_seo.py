@@ -141,8 +141,8 @@ def test_every_page_has_landmarks_a_skip_link_and_one_h1(client, post, db):
         assert len(page.all("h1")) == 1, url
         for landmark in ("header", "nav", "main", "footer"):
             assert page.all(landmark), (url, landmark)
-        assert page.all("a", href="#contenu", **{"class": "skip-link"}), url
-        assert page.all("main", id="contenu"), url
+        assert page.all("a", href="#contenu-principal", **{"class": "skip-link"}), url
+        assert page.all("main", id="contenu-principal"), url
         assert page.all("html")[0]["lang"] == "fr"
         assert page.all("title"), url
         assert page.meta(name="description"), url
