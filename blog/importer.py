@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import TextIO
 
@@ -25,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import OutputWrapper
 from django.db import DatabaseError, connection, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from taggit.models import Tag, TaggedItem
@@ -52,6 +53,8 @@ STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
 
 # Top-level addresses of the new site that a page slug must not shadow. (`contact` is left
 # out on purpose: an old /contact/ page is best answered by the new contact form.)
+# jekyll-archives' default permalinks for its date pages.
+DATE_ARCHIVES = {"year": "/:year/", "month": "/:year/:month/", "day": "/:year/:month/:day/"}
 RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "draft", "media"})
 # Rows per query when looking up many old addresses (SQLite's variable limit, PostgreSQL's
 # statement size).
@@ -937,6 +940,49 @@ class _Import:
                 )
                 self.targets.setdefault(path, home + (f"?page={page}" if page > 1 else ""))
 
+    def collect_date_archives(self, sites: list[jekyll.SiteConfig]) -> None:
+        """Old year, month and day pages (jekyll-archives) where the new site does not answer
+        them itself: under a baseurl, or at the plugin's own permalinks. With a baseurl, the
+        sitemap and robots.txt Jekyll wrote there too."""
+        if self.dry_run:
+            return
+        dates: set[date] | None = None
+        for site in sites:
+            patterns = {
+                kind: site.archive_permalinks.get(kind) or default
+                for kind, default in DATE_ARCHIVES.items()
+            }
+            if not site.baseurl and patterns == DATE_ARCHIVES:
+                continue
+            for name, view in (("sitemap.xml", "blog:sitemap"), ("robots.txt", "blog:robots")):
+                if site.baseurl:
+                    self.targets.setdefault(f"{site.baseurl}/{name}", reverse(view))
+            if dates is None:
+                dates = {
+                    timezone.localtime(published_at, site.timezone).date()
+                    for published_at in Post.objects.published().values_list(
+                        "published_at", flat=True
+                    )
+                }
+            for day in sorted(dates):
+                year, month = f"{day:%Y}", f"{day:%m}"
+                month_page = reverse("blog:month", kwargs={"year": year, "month": month})
+                targets = {
+                    "year": reverse("blog:year", args=[day.year]),
+                    "month": month_page,
+                    "day": month_page,
+                }
+                for kind, pattern in patterns.items():
+                    filled = (
+                        pattern.replace(":year", year)
+                        .replace(":month", month)
+                        .replace(":day", f"{day:%d}")
+                    )
+                    # Links in posts lost the baseurl with `{{ site.baseurl }}`: both forms.
+                    for path in {jekyll.old_path(site.baseurl + filled), jekyll.old_path(filled)}:
+                        if path != targets[kind]:
+                            self.targets.setdefault(path, targets[kind])
+
     def collect_plugin_feeds(self, sites: list[jekyll.SiteConfig]) -> None:
         """The feeds jekyll-feed generated (Atom) have no file: their addresses are the
         plugin's, for the site and for the categories and tags it was told to follow."""
@@ -1152,6 +1198,7 @@ def import_site(
         run.collect_archive_targets()
         run.collect_plugin_feeds(found.sites)
         run.collect_paginated_pages(found.sites)
+        run.collect_date_archives(found.sites)
         run.collect_site_redirects(found.sites)
         run.keep_targets()
         if not dry_run:

@@ -1173,6 +1173,30 @@ def test_folders_and_config_that_cannot_be_read_are_reported(tmp_path, monkeypat
     assert "_config.yml ne peut pas être lu" in failed.reason, report.lines(2)
 
 
+def test_date_archives_under_a_baseurl_or_custom_permalinks_lead_to_the_new_ones(
+    tmp_path, client
+):
+    root = tmp_path / "site"
+    write(
+        root / "_config.yml",
+        "baseurl: /blog\ntimezone: Europe/Paris\nplugins: [jekyll-archives]\n"
+        "jekyll-archives:\n  enabled: all\n  permalinks:\n    year: /archives/:year/\n"
+        "    month: /archives/:year/:month/\n",
+    )
+    write(root / "_posts" / "2019-03-04-billet.md", "Billet.")
+    import_site([root])
+    for old, new in [
+        ("/blog/archives/2019/", "/2019/"),
+        ("/blog/archives/2019/03/", "/2019/03/"),
+        ("/archives/2019/03/", "/2019/03/"),  # as links without the baseurl had it
+        ("/blog/2019/03/04/", "/2019/03/"),  # the day page, at the default permalink
+        ("/blog/sitemap.xml", "/sitemap.xml"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response.get("Location")) == (301, new), old
+    assert client.get("/blog/archives/2018/").status_code == 404
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
