@@ -260,6 +260,7 @@ class _Import:
         self.workers = workers
         self.dry_run = dry_run
         self.tag_dir = tag_dir
+        self.term_pages: list[jekyll.Document] = []
         self.category_dir = category_dir
         self.stdout = stdout
         isatty = getattr(stdout, "isatty", None)
@@ -869,6 +870,24 @@ class _Import:
                     for path in jekyll.archive_paths(site, "category", self.category_dir, key):
                         self.targets.setdefault(path, target)
 
+    def collect_term_pages(self) -> None:
+        """Hand-made pages of one tag or category (`tag: ess`, no text) lead to its new page,
+        or home when no published post carries it."""
+        if self.dry_run:
+            return
+        for document in self.term_pages:
+            kind, name = document.old_target.split(":", 1)
+            target = None
+            if kind == "tag" and (tag := self.tags.get(name.lower())) is not None:
+                if Post.objects.published().filter(tags=tag).exists():
+                    target = reverse("blog:tag", kwargs={"slug": tag.slug})
+            elif kind == "category":
+                slug = category_slug(name)
+                if Post.objects.published().filter(categories__slug=slug).exists():
+                    target = reverse("blog:category", kwargs={"slug": slug})
+            document.old_target = target or reverse("blog:home")
+            self.skipped_page_target(document)
+
     def _unchanged_terms(self) -> list[tuple[_Unchanged, list[str], list[str]]]:
         """The tags and categories of published posts this run did not read again, as the
         database has them: a run with other `--tag-dir` or `--category-dir`, or one after an
@@ -908,7 +927,17 @@ class _Import:
             return None
 
     def skipped_page_target(self, document: jekyll.Document) -> None:
-        named = {"home": "blog:home", "rss": "blog:feed", "atom": "blog:atom"}
+        named = {
+            "home": "blog:home",
+            "rss": "blog:feed",
+            "atom": "blog:atom",
+            "tags": "blog:tags",
+            "categories": "blog:categories",
+            "archives": "blog:archives",
+        }
+        if document.old_target.startswith(("tag:", "category:")):
+            self.term_pages.append(document)  # its tag or category exists once terms are in
+            return
         if document.old_target == "search":
             target = SEARCH_PATH
         elif document.old_target in named:
@@ -1196,6 +1225,7 @@ def import_site(
         run.write_all()
         run.refresh_renamed_terms()
         run.collect_archive_targets()
+        run.collect_term_pages()
         run.collect_plugin_feeds(found.sites)
         run.collect_paginated_pages(found.sites)
         run.collect_date_archives(found.sites)

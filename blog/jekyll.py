@@ -67,7 +67,7 @@ ASSET_FOLDERS = frozenset(
 ALWAYS_EXCLUDED = frozenset({"node_modules", "vendor", "gemfiles"})
 SEARCH_NAMES = frozenset({"search", "recherche", "rechercher", "chercher"})
 LISTING = re.compile(
-    r"\{%-?\s*for\s+\w+\s+in\s+(?:site\.(?:posts|tags|categories|pages)|paginator\.posts)"
+    r"\{%-?\s*for\s+[\w, ]+\s+in\s+(?:site\.(?:posts|tags|categories|pages)|paginator\.posts)"
 )
 # Keys that become model fields; every other key is kept in Post.front_matter.
 CONSUMED_KEYS = frozenset(
@@ -1489,20 +1489,54 @@ def _read_page(document: Document) -> None:
     elif basename == "index" and not folder:
         document.skip_reason = _("home page: the new site has its own")
         document.old_target = "home"  # under a baseurl, /blog/ leads home
-    elif LISTING.search(document.body):
-        document.skip_reason = _("list of posts built by Liquid: its address now leads home")
-        document.old_target = "home"
-    elif not document.body.strip():
-        # A tag page, an archive, a blog index: its layout made it, and a layout is not
-        # imported. A blank page would say nothing; home says more.
-        document.skip_reason = _(
-            "page with no text of its own (its layout built it): its address now leads home"
-        )
-        document.old_target = "home"
+    elif (listing := LISTING.search(document.body)) or not document.body.strip():
+        # A tag page, an archive, a blog index: Liquid or its layout made it, and neither is
+        # imported. A blank page would say nothing: its address leads to the new site's list.
+        document.old_target = _listing_target(data, listing, {basename, last_stem})
+        if listing:
+            document.skip_reason = _(
+                "list of posts built by Liquid: its address now leads to %(list)s"
+            )
+        else:
+            document.skip_reason = _(
+                "page with no text of its own (its layout built it): its address now leads "
+                "to %(list)s"
+            )
+        document.skip_reason %= {"list": LISTING_NAMES[document.old_target.split(":")[0]]()}
     slug_source = "" if decoded in ("", "/") else last_stem
     if basename == "index" and decoded.endswith("/"):
         slug_source = last or folder.rsplit("/", 1)[-1]
     document.slug = ascii_slug(slug_source or basename) or "page"
+
+
+# What the address of a page listing posts leads to, in the report's words.
+LISTING_NAMES = {
+    "home": lambda: _("the home page"),
+    "tag": lambda: _("the tag's page"),
+    "category": lambda: _("the category's page"),
+    "tags": lambda: _("the list of tags"),
+    "categories": lambda: _("the list of categories"),
+    "archives": lambda: _("the archives"),
+}
+
+
+def _listing_target(data: dict, listing: re.Match | None, names: set[str]) -> str:
+    """Where a page that listed posts leads now: "tag:NAME" or "category:NAME" for a page of
+    one term (a `tag:` or `category:` in its front matter, as hand-made tag pages have), the
+    lists of tags, categories or the archives, else the home page."""
+    for key in ("tag", "category"):
+        value = data.get(key)
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value):
+            return f"{key}:{nfc(str(value))}"
+    looped = listing.group(0) if listing else ""
+    lowered = {name.lower() for name in names}
+    if "site.tags" in looped or lowered & {"tags", "tag", "etiquettes", "mots-cles"}:
+        return "tags"
+    if "site.categories" in looped or lowered & {"categories", "category", "rubriques"}:
+        return "categories"
+    if lowered & {"archives", "archive"}:
+        return "archives"
+    return "home"
 
 
 def _permalink_suffix(style: str) -> str:

@@ -358,7 +358,7 @@ def test_pages_are_imported_with_their_old_addresses():
     assert root_page.slug == "a-propos"
     assert set(root_page.old_urls.values_list("path", flat=True)) == {"/a-propos.html", "/a-propos"}
     assert OldURL.objects.get(path="/recherche/").target == "/search/"
-    assert OldURL.objects.get(path="/archives-du-blog/").target == "/"
+    assert OldURL.objects.get(path="/archives-du-blog/").target == "/archives/"
 
 
 def test_new_pages_join_the_menu_unless_the_site_answers_their_address(tmp_path):
@@ -1173,9 +1173,7 @@ def test_folders_and_config_that_cannot_be_read_are_reported(tmp_path, monkeypat
     assert "_config.yml ne peut pas être lu" in failed.reason, report.lines(2)
 
 
-def test_date_archives_under_a_baseurl_or_custom_permalinks_lead_to_the_new_ones(
-    tmp_path, client
-):
+def test_date_archives_under_a_baseurl_or_custom_permalinks_lead_to_the_new_ones(tmp_path, client):
     root = tmp_path / "site"
     write(
         root / "_config.yml",
@@ -1195,6 +1193,33 @@ def test_date_archives_under_a_baseurl_or_custom_permalinks_lead_to_the_new_ones
         response = client.get(old)
         assert (response.status_code, response.get("Location")) == (301, new), old
     assert client.get("/blog/archives/2018/").status_code == 404
+
+
+def test_hand_made_tag_and_category_pages_lead_to_the_new_lists(tmp_path, client):
+    root = tmp_path / "site"
+    write(root / "_posts" / "2020-01-01-a.md", "---\ntags: [ess]\ncategory: good_job\n---\nA.")
+    write(root / "_drafts" / "b.md", "---\ntags: [cachée]\n---\nB.")
+    write(root / "tag" / "ess.md", "---\nlayout: tagpage\ntag: ess\n---\n")
+    write(root / "tag" / "cachee.md", "---\nlayout: tagpage\ntag: cachée\n---\n")
+    write(root / "category" / "good_job.md", "---\nlayout: catpage\ncategory: good_job\n---\n")
+    write(root / "tags.html", "---\n---\n{% for tag in site.tags %}{{ tag[0] }}{% endfor %}")
+    write(root / "archives.md", "---\nlayout: archive\n---\n")
+    write(root / "blog.md", "---\nlayout: blog\n---\n")
+    report = import_site([root])
+    for old, new in [
+        ("/tag/ess.html", "/tags/ess/"),
+        ("/tag/ess", "/tags/ess/"),
+        ("/tag/cachee.html", "/"),  # only a draft carries it: no page to show
+        ("/category/good_job.html", "/categories/good_job/"),
+        ("/tags.html", "/tags/"),
+        ("/archives.html", "/archives/"),
+        ("/blog.html", "/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response.get("Location")) == (301, new), old
+    reasons = {outcome.path: outcome.reason for outcome in report.outcomes}
+    assert reasons["tag/ess.md"].endswith("mène désormais vers la page de l’étiquette")
+    assert reasons["tags.html"].endswith("vers la liste des étiquettes")
 
 
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):

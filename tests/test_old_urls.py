@@ -83,7 +83,7 @@ def lands(client, path: str) -> tuple[int, str, int]:
         ("/recherche/", "/search/"),
         ("/recherche/?q=jardin", "/search/?q=jardin"),
         ("/recherche?q=jardin%20bio", "/search/?q=jardin%20bio"),
-        ("/archives-du-blog/", "/"),
+        ("/archives-du-blog/", "/archives/"),
     ],
 )
 def test_old_addresses_lead_to_their_new_place(client, imported, old, new):
