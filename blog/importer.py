@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import PurePosixPath
 from typing import TextIO
 
 from django.conf import settings
@@ -27,7 +28,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from taggit.models import Tag, TaggedItem
 
 from blog import jekyll
@@ -53,6 +54,10 @@ STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
 
 # Top-level addresses of the new site that a page slug must not shadow. (`contact` is left
 # out on purpose: an old /contact/ page is best answered by the new contact form.)
+STATIC_HTML = gettext_noop(
+    "HTML file without front matter, served as it was: not imported, its address will answer "
+    "404 unless you put the file on the web server"
+)
 # jekyll-archives' default permalinks for its date pages.
 DATE_ARCHIVES = {"year": "/:year/", "month": "/:year/:month/", "day": "/:year/:month/:day/"}
 RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "draft", "media"})
@@ -628,8 +633,8 @@ class _Import:
         for local in planned.files:
             if local.name in self.copied:
                 continue
-            self.copied[local.name] = copy_to_storage(local.path, local.name)
-            self.report.files_copied += 1
+            self.copied[local.name], written = copy_to_storage(local.path, local.name)
+            self.report.files_copied += written
 
     @staticmethod
     def _post_values(planned: _Planned) -> dict[str, object]:
@@ -969,6 +974,24 @@ class _Import:
                 )
                 self.targets.setdefault(path, home + (f"?page={page}" if page > 1 else ""))
 
+    def collect_static_files(self, found: jekyll.Discovery) -> None:
+        """Every image and document the old site served, linked from a post or not (from
+        other sites, from search engines): copied to media storage, its address leading
+        there. Files posts link to were copied with them."""
+        if self.dry_run:
+            return
+        for site, path, rel in found.static_files:
+            if rel not in self.copied:
+                try:
+                    self.copied[rel], written = copy_to_storage(path, rel)
+                except OSError as error:
+                    self.report.add(rel, jekyll.PAGE, FAILED, str(error))
+                    continue
+                self.report.files_copied += written
+            url = self.copied[rel]
+            for old in {jekyll.old_path(f"{site.baseurl}/{rel}"), jekyll.old_path(f"/{rel}")}:
+                self.targets.setdefault(old, url)
+
     def collect_date_archives(self, sites: list[jekyll.SiteConfig]) -> None:
         """Old year, month and day pages (jekyll-archives) where the new site does not answer
         them itself: under a baseurl, or at the plugin's own permalinks. With a baseurl, the
@@ -1145,18 +1168,30 @@ def category_slug(key: str) -> str:
     return jekyll.ascii_slug(lowered, 100) or "categorie-" + jekyll.content_hash(lowered)[:8]
 
 
-def copy_to_storage(path: os.PathLike, name: str) -> str:
-    """Copy a file into media storage under `name`; an identical file already there is kept."""
+def copy_to_storage(path: os.PathLike, name: str) -> tuple[str, bool]:
+    """Copy a file into media storage under `name`: its media URL, and whether it was written
+    (an identical file already there is kept)."""
     size = os.path.getsize(path)
     if default_storage.exists(name):
         if default_storage.size(name) == size:
+            if _copied_after(name, path):
+                # Same size, and copied after the file last changed: a re-run reads no image.
+                return default_storage.url(name), False
             with default_storage.open(name, "rb") as stored, open(path, "rb") as source:
                 if stored.read() == source.read():
-                    return default_storage.url(name)
+                    return default_storage.url(name), False
         default_storage.delete(name)
     with open(path, "rb") as source:
         saved = default_storage.save(name, File(source))
-    return default_storage.url(saved)
+    return default_storage.url(saved), True
+
+
+def _copied_after(name: str, path: os.PathLike) -> bool:
+    try:
+        copied = default_storage.get_modified_time(name).timestamp()
+    except (NotImplementedError, OSError):
+        return False
+    return copied > os.path.getmtime(path)
 
 
 def import_site(
@@ -1206,7 +1241,11 @@ def import_site(
             report.add(source.key, source.kind, FAILED, str(error))
             continue
         if document is None:
-            continue  # no front matter outside _posts: a static file, as in Jekyll
+            # No front matter outside _posts: a static file, as in Jekyll. A page written
+            # in full by hand (cv.html) is no post nor page text: said, not imported.
+            if PurePosixPath(source.name).suffix.lower() in jekyll.HTML_EXTENSIONS:
+                report.add(source.key, source.kind, SKIPPED, _(STATIC_HTML))
+            continue
         if document.skip_reason:
             report.add(source.key, source.kind, SKIPPED, document.skip_reason)
             run.skipped_page_target(document)
@@ -1229,6 +1268,7 @@ def import_site(
         run.collect_plugin_feeds(found.sites)
         run.collect_paginated_pages(found.sites)
         run.collect_date_archives(found.sites)
+        run.collect_static_files(found)
         run.collect_site_redirects(found.sites)
         run.keep_targets()
         if not dry_run:

@@ -472,6 +472,9 @@ class Discovery:
     skipped: list[LeftOut] = field(default_factory=list)
     failed: list[LeftOut] = field(default_factory=list)
     sites: list[SiteConfig] = field(default_factory=list)
+    # Images and documents a site serves as they are (Jekyll's static files): (site, file,
+    # path from the site's root). Linked from posts or not, their addresses must live on.
+    static_files: list[tuple[SiteConfig, Path, str]] = field(default_factory=list)
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -620,10 +623,13 @@ def _read_site(root: Path, site: SiteConfig, found: Discovery) -> None:
             elif (
                 name.startswith((".", "_", "#", "~"))
                 or name in ALWAYS_EXCLUDED
-                or (not rel_dir and name in ASSET_FOLDERS)
                 or site.is_excluded(rel)
             ):
                 continue
+            elif not rel_dir and name in ASSET_FOLDERS:
+                # No pages in there, but the images and documents it serves.
+                for path in _walk_files(here / name, root, found, PAGE):
+                    _add_static_file(path, root, site, found)
             else:
                 kept.append(name)
         dirnames[:] = kept
@@ -636,6 +642,16 @@ def _read_site(root: Path, site: SiteConfig, found: Discovery) -> None:
                 found.sources.append(
                     Source(path=here / name, key=rel, kind=PAGE, site=site, rel=rel, name=name)
                 )
+            else:
+                _add_static_file(here / name, root, site, found)
+
+
+def _add_static_file(path: Path, root: Path, site: SiteConfig, found: Discovery) -> None:
+    rel = _rel(path, root)
+    hidden = any(part.startswith((".", "_", "#", "~")) for part in rel.split("/"))
+    if hidden or site.is_excluded(rel) or path.suffix.lower() not in FILE_EXTENSIONS:
+        return
+    found.static_files.append((site, path, rel))
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> Discovery:

@@ -7,6 +7,7 @@ import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from django.core.files.storage import default_storage
@@ -1220,6 +1221,37 @@ def test_hand_made_tag_and_category_pages_lead_to_the_new_lists(tmp_path, client
     reasons = {outcome.path: outcome.reason for outcome in report.outcomes}
     assert reasons["tag/ess.md"].endswith("mène désormais vers la page de l’étiquette")
     assert reasons["tags.html"].endswith("vers la liste des étiquettes")
+
+
+def test_every_image_and_document_the_old_site_served_lives_on(tmp_path, client, settings):
+    # Linked from a post or not: other sites and search engines link to them too.
+    root = tmp_path / "site"
+    write(root / "_config.yml", "baseurl: /blog\n")
+    write(root / "_posts" / "2020-01-01-a.md", "![Vu](/blog/images/vu.png)")
+    write(root / "images" / "vu.png", b"png vu")
+    write(root / "images" / "jamais-liee.png", b"png seul")
+    write(root / "assets" / "docs" / "CV 2020.pdf", b"%PDF")
+    write(root / "assets" / "css" / "main.css", "body {}")
+    write(root / "_site" / "images" / "copie.png", b"built")
+    write(root / "cv.html", "<!doctype html><title>CV</title>")
+    report = import_site([root])
+    for old, name in [
+        ("/blog/images/jamais-liee.png", "images/jamais-liee.png"),
+        ("/images/jamais-liee.png", "images/jamais-liee.png"),
+        ("/blog/assets/docs/CV%202020.pdf", "assets/docs/CV 2020.pdf"),
+        ("/blog/images/vu.png", "images/vu.png"),
+    ]:
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert unquote(response["Location"]) == settings.MEDIA_URL + name, old
+        assert (Path(settings.MEDIA_ROOT) / name).is_file()
+    assert not (Path(settings.MEDIA_ROOT) / "assets/css/main.css").exists()
+    assert not (Path(settings.MEDIA_ROOT) / "_site").exists()
+    assert report.files_copied == 3
+    reasons = {outcome.path: outcome.reason for outcome in report.outcomes}
+    assert reasons["cv.html"].startswith("fichier HTML sans en-tête YAML")
+    # A re-run copies nothing again.
+    assert import_site([root]).files_copied == 0
 
 
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
