@@ -33,7 +33,7 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 # Bumped when the importer's output for the same file changes, so a re-run rewrites every post.
-IMPORTER_VERSION = "2"
+IMPORTER_VERSION = "3"
 
 POST = "post"
 DRAFT = "draft"
@@ -161,8 +161,13 @@ class SiteConfig:
 
     @property
     def absolute_base(self) -> str:
-        """What Jekyll's `absolute_url` put before a path: the site's `url` and `baseurl`."""
-        return (self.url or settings.SITE_URL).rstrip("/") + self.baseurl
+        """What Jekyll's `absolute_url` put before a path: the site's `url` and `baseurl`.
+
+        With no `url`, Jekyll wrote paths alone; so do old ids and permalinks here, and the
+        feed puts the site's address before them when it is served (`Post.guid`), not the
+        address in force at the import (`127.0.0.1:8000` before SITE_URL is set).
+        """
+        return (self.url or "").rstrip("/") + self.baseurl
 
     @property
     def local_hosts(self) -> frozenset[str]:

@@ -278,7 +278,10 @@ class Post(models.Model):
     @property
     def guid(self) -> str:
         """The feed identifier: the old feed's for imported posts, so no post comes back."""
-        return self.old_feed_id or self.old_permalink or settings.SITE_URL + self.get_absolute_url()
+        old = self.old_feed_id or self.old_permalink
+        if old.startswith("/"):  # the old site had no `url`: its ids were paths
+            return settings.SITE_URL + old
+        return old or settings.SITE_URL + self.get_absolute_url()
 
 
 class PostRevision(models.Model):
