@@ -7,6 +7,7 @@ from __future__ import annotations
 import email.utils
 import fnmatch
 import hashlib
+import html
 import os
 import posixpath
 import re
@@ -138,6 +139,11 @@ class SiteConfig:
     # Where the jekyll-feed plugin wrote the site's feed ("feed.xml"), when it did; the
     # categories it wrote a feed for (feed/<category>.xml), and where its tag feeds were.
     feed_plugin_path: str = ""
+    # A hand-written feed's entry id, when built from `post.id` (Octopress, Jekyll Bootstrap:
+    # `{{ site.url }}{{ post.id }}`): the Liquid inside its <id> or <guid>.
+    feed_id_template: str = ""
+    # _config.yml's text settings, as `{{ site.NAME }}` gives them (production_url…).
+    site_values: dict[str, str] = field(default_factory=dict)
     feed_categories: tuple[str, ...] = ()
     feed_tags_path: str = ""
     # Jekyll 4's `collections_dir`: the folder holding _posts and _drafts, not a category.
@@ -354,8 +360,16 @@ def load_site(root: Path) -> SiteConfig:
     separator = config.get("excerpt_separator")
     paginate, paginate_path = _pagination(config)
     feed_categories, feed_tags_path = _plugin_feeds_by_term(config)
+    feed_id_template = _feed_id_template(root)
+    raw_parts.append(feed_id_template.encode())
     site = SiteConfig(
         feed_plugin_path=_feed_plugin_path(root, config),
+        feed_id_template=feed_id_template,
+        site_values={
+            f"site.{key}": str(value)
+            for key, value in config.items()
+            if isinstance(value, str | int | float) and not isinstance(value, bool)
+        },
         feed_categories=feed_categories,
         feed_tags_path=feed_tags_path,
         paginate=paginate,
@@ -913,6 +927,90 @@ def _feed_plugin_path(root: Path, config: dict) -> str:
     return "" if (root / path).is_file() else path
 
 
+FEED_LOOP = re.compile(
+    r"\{%-?\s*for\s+(\w+)\s+in\s+(?:site\.posts|paginator\.posts)\b.*?%\}(.*?)\{%-?\s*endfor",
+    re.S,
+)
+FEED_ENTRY_ID = re.compile(r"<(id|guid)\b[^>]*>(.*?)</\1>", re.S)
+FEED_FILE_SUFFIXES = (".xml", ".atom", ".rss")
+
+
+def _feed_id_template(root: Path) -> str:
+    """The Liquid a hand-written feed at the site's root put in each entry's id, when built
+    from `post.id`; "" otherwise (the permalink, which every post keeps anyway)."""
+    for path in sorted(root.iterdir()) if root.is_dir() else ():
+        if path.suffix.lower() not in FEED_FILE_SUFFIXES or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if not (ATOM_FEED.search(text) or RSS_FEED.search(text)):
+            continue
+        for loop in FEED_LOOP.finditer(text):
+            name, body = loop.groups()
+            entry = FEED_ENTRY_ID.search(body)
+            if entry is None:
+                continue
+            template = re.sub(rf"\b{re.escape(name)}\.", "post.", entry.group(2))
+            template = template.replace("<![CDATA[", "").replace("]]>", "").strip()
+            if "post.id" in template:
+                return template
+    return ""
+
+
+def old_feed_value(template: str, site: SiteConfig, post_id: str, url: str) -> str | None:
+    """What the old site's Liquid made of a feed id template for one post; None when it uses
+    anything else than the site's url and baseurl and the post's id and url."""
+    variables = {
+        **site.site_values,
+        "site.url": site.url,
+        "site.baseurl": site.baseurl,
+        "post.id": post_id,
+        "post.url": url,
+    }
+
+    def atom(token: str) -> str | None:
+        token = token.strip()
+        if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
+            return token[1:-1]
+        return variables.get(token)
+
+    out: list[str] = []
+    position = 0
+    for match in re.finditer(r"\{\{-?(.*?)-?\}\}", template, re.S):
+        out.append(template[position : match.start()])
+        position = match.end()
+        parts = _split_filters(match.group(1))
+        value = atom(parts[0])
+        for part in parts[1:]:
+            if value is None:
+                break
+            name, _colon, argument = part.partition(":")
+            name = name.strip()
+            if name in ("relative_url", "absolute_url"):
+                if not urlsplit(value).scheme:
+                    value = site.baseurl + "/" + value.lstrip("/")
+                    if name == "absolute_url":
+                        value = site.url + value
+            elif name in ("prepend", "append"):
+                extra = atom(argument)
+                value = (
+                    None
+                    if extra is None
+                    else (extra + value if name == "prepend" else value + extra)
+                )
+            elif name in ("xml_escape", "escape", "uri_escape", "cgi_escape", "strip"):
+                value = value.strip() if name == "strip" else value
+            else:
+                value = None
+        if value is None:
+            return None
+        out.append(value)
+    out.append(template[position:])
+    return html.unescape("".join(out)).strip()
+
+
 def _plugins(config: dict) -> set[str]:
     return {_text(name) for name in _flatten(config.get("plugins") or config.get("gems") or [])}
 
@@ -1254,17 +1352,24 @@ class Document:
 
     @property
     def old_feed_id(self) -> str:
-        """The entry id jekyll-feed gave the post, when it made the old feed: not the
-        permalink but `post.id`, the permalink's folder and the post's slug, absolute. A Carnet
-        export writes the id a post kept as `feed_id`."""
+        """The entry id the old feed gave the post, when not its permalink: `post.id` (the
+        permalink's folder and the post's slug) as jekyll-feed made it absolute, or as a
+        hand-written feed wrote it. A Carnet export writes the id a post kept as `feed_id`."""
         kept = self.data.get("feed_id")
         if isinstance(kept, str) and kept:
             return kept
-        if not (self.url and self.is_post and self.source.site.feed_plugin_path):
+        site = self.source.site
+        if not (self.url and self.is_post):
             return ""
         folder = posixpath.dirname(self.url.rstrip("/") or "/")
         post_id = posixpath.join(folder, quote(self.jekyll_slug, safe="/:@!$&'()*+,;=-._~%"))
-        return self.source.site.absolute_base + post_id
+        if site.feed_plugin_path:
+            return site.absolute_base + post_id
+        if site.feed_id_template:
+            value = old_feed_value(site.feed_id_template, site, post_id, self.url)
+            if value and value != self.old_permalink:
+                return value
+        return ""
 
     def old_paths(self) -> list[str]:
         """Every address the old site served this at, as OldURL keeps them."""

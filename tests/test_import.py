@@ -1053,6 +1053,50 @@ def test_a_jekyll_feed_site_keeps_its_entry_ids_and_its_feed_address(tmp_path, c
     assert client.get("/blog/")["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    ("config", "entry", "expected"),
+    [
+        # Octopress's atom.xml
+        (
+            "url: http://blog.exemple.fr\npermalink: /blog/:year/:month/:day/:title/\n",
+            "<id>{{ site.url }}{{ post.id }}</id>",
+            "http://blog.exemple.fr/blog/2013/05/15/billet-5",
+        ),
+        # Jekyll Bootstrap's: a setting of its own
+        (
+            "production_url: https://jb.example\n",
+            "<id>{{ site.production_url }}{{ item.id }}</id>",
+            "https://jb.example/2013/05/15/billet-5",
+        ),
+        # an RSS guid through absolute_url, under a baseurl
+        (
+            "url: https://r.example\nbaseurl: /carnet\n",
+            '<guid isPermaLink="false">{{ item.id | absolute_url }}</guid>',
+            "https://r.example/carnet/2013/05/15/billet-5",
+        ),
+        # no url: the path, given the site's address when served
+        ("", "<id>{{ site.url }}{{ post.id }}</id>", "https://carnet.example/2013/05/15/billet-5"),
+    ],
+)
+def test_a_hand_written_feed_built_on_post_id_keeps_its_entry_ids(
+    tmp_path, settings, config, entry, expected
+):
+    settings.SITE_URL = "https://carnet.example"
+    loop_name = "item" if "item." in entry else "post"
+    root = tmp_path / "site"
+    write(root / "_config.yml", config)
+    write(
+        root / "atom.xml",
+        '---\nlayout: null\n---\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
+        "<id>{{ site.url }}/</id>\n"
+        f"{{% for {loop_name} in site.posts limit: 20 %}}<entry>{entry}</entry>{{% endfor %}}\n"
+        "</feed>",
+    )
+    write(root / "_posts" / "2013-05-15-billet-5.md", "Cinq.")
+    import_site([root])
+    assert Post.objects.get().guid == expected
+
+
 def test_jekyll_feeds_of_categories_and_tags_lead_to_theirs(tmp_path, client):
     root = tmp_path / "site"
     write(
