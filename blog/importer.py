@@ -266,6 +266,7 @@ class _Import:
         self.dry_run = dry_run
         self.tag_dir = tag_dir
         self.term_pages: list[jekyll.Document] = []
+        self.page_slugs: set[str] | None = None
         self.category_dir = category_dir
         self.stdout = stdout
         isatty = getattr(stdout, "isatty", None)
@@ -834,6 +835,14 @@ class _Import:
         self.taken_paths.update(paths)
         new_rows, conflicts = [], []
         for path in paths:
+            if self._answered_by_the_site(path, page):
+                conflicts.append(
+                    _(
+                        "old address %(path)s is a page of the new site: readers who follow it "
+                        "land there, not here"
+                    )
+                    % {"path": path}
+                )
             row = existing.get(path)
             if row is None:
                 new_rows.append(OldURL(path=path, post=post, page=page))
@@ -845,6 +854,23 @@ class _Import:
                 row.post, row.page, row.target = post, page, ""
                 row.save(update_fields=["post", "page", "target"])
         return new_rows, conflicts
+
+    def _answered_by_the_site(self, path: str, page: Page | None) -> bool:
+        """Whether another part of the new site answers this old address itself (the contact
+        form at /contact/, the archives, another page): old addresses only answer a 404."""
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+        if match.view_name in ("blog:post", "blog:year", "blog:month", "blog:day"):
+            return False  # answered only when that post or month exists: rare, and then right
+        if match.view_name == "blog:page":
+            if self.page_slugs is None:
+                self.page_slugs = set(Page.objects.values_list("slug", flat=True))
+                self.page_slugs.update(planned.slug for planned in self.pages)
+            slug = match.kwargs.get("slug")
+            return slug in self.page_slugs and not (page and page.slug == slug)
+        return True
 
     # --- addresses that lead to lists, files and the search ---------------------------
 

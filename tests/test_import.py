@@ -1303,6 +1303,21 @@ def test_every_image_and_document_the_old_site_served_lives_on(tmp_path, client,
     assert import_site([root]).files_copied == 0
 
 
+def test_old_addresses_the_new_site_answers_itself_are_reported(tmp_path, client):
+    # With permalink /:title/, a post called "contact" had /contact/: the contact form now.
+    root = tmp_path / "site"
+    write(root / "_config.yml", "permalink: /:title/\n")
+    write(root / "_posts" / "2020-01-01-contact.md", "---\ntitle: Contact\n---\nÉcrivez-moi.")
+    write(root / "_posts" / "2020-01-02-tags.md", "---\ntitle: Tags\n---\nDes tags.")
+    write(root / "_posts" / "2020-01-03-ailleurs.md", "---\ntitle: Ailleurs\n---\nIci.")
+    write(root / "a-propos.md", "---\ntitle: À propos\n---\nMoi.")
+    report = import_site([root])
+    shadowed = {note.path for note in report.notes if "page du nouveau site" in note.message}
+    assert shadowed == {"_posts/2020-01-01-contact.md", "_posts/2020-01-02-tags.md"}
+    assert client.get("/ailleurs/").status_code == 301
+    assert client.get("/a-propos/").status_code == 200
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")

@@ -163,6 +163,18 @@ def test_check_old_urls_counts_broken_addresses_and_fails(imported, tmp_path):
     assert re.search(r"^3 .* 2\b", lines[-1])
 
 
+def test_check_old_urls_calls_an_address_another_page_answers_broken(db, make_post, tmp_path):
+    # A post once at /contact/ (permalink /:title/): the contact form answers 200 there.
+    post = make_post("Me contacter", slug="contact")
+    OldURL.objects.create(path="/contact/", post=post)
+    listing = tmp_path / "list.txt"
+    listing.write_text("/contact/\n", encoding="utf-8")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1"):
+        call_command("check_old_urls", str(listing), stdout=out)
+    assert post.get_absolute_url() in out.getvalue()
+
+
 def test_check_old_urls_reports_a_missing_media_file(imported, tmp_path):
     from django.core.files.storage import default_storage
 

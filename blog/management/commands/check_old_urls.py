@@ -8,6 +8,7 @@ needs no running server and no DNS switch. Run it before pointing the domain at 
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from blog.management.translated import TranslatedCommand
+from blog.models import OldURL
 
 
 @dataclass
@@ -31,10 +33,11 @@ class Check:
     final_status: int
     final_path: str
     note: str = ""
+    elsewhere: bool = False  # another page of the new site answers it, not its own
 
     @property
     def broken(self) -> bool:
-        return self.final_status >= 400
+        return self.final_status >= 400 or self.elsewhere
 
 
 def read_addresses(path: Path) -> list[str]:
@@ -96,7 +99,7 @@ def check_address(client: Client, address: str, secure: bool, host: str) -> Chec
             status = response.status_code
             if status == 404:
                 status = _media_status(urlsplit(path).path) or status
-            return Check(address, first, status, path)
+            return _landed(Check(address, first, status, path))
         location = urlsplit(response["Location"])
         if location.netloc and location.netloc not in (host, "testserver"):
             return Check(address, first, 200, response["Location"], _("leaves this site"))
@@ -105,6 +108,20 @@ def check_address(client: Client, address: str, secure: bool, host: str) -> Chec
             break
         seen.add(path)
     return Check(address, first or 301, 508, path, _("redirect loop"))
+
+
+def _landed(check: Check) -> Check:
+    """An imported address answered by another page of the new site (a post once at
+    /contact/, now the contact form's address) lands where its post is not."""
+    start = urlsplit(check.address).path or "/"
+    old = OldURL.objects.filter(path=unicodedata.normalize("NFC", unquote(start))).first()
+    destination = old.destination() if old else None
+    if destination and urlsplit(destination).path != urlsplit(check.final_path).path:
+        check.elsewhere = True
+        check.note = _("another page of the new site answers it; it should lead to %(url)s") % {
+            "url": destination
+        }
+    return check
 
 
 class Command(TranslatedCommand):
