@@ -225,12 +225,34 @@ class SiteConfig:
 def _site_timezone(value, notes: list[str]) -> ZoneInfo:
     if value:
         try:
-            return ZoneInfo(str(value))
+            zone = ZoneInfo(str(value))
         except (ZoneInfoNotFoundError, ValueError):
             notes.append(
                 _("Unknown time zone %(zone)s in _config.yml; %(default)s is used instead.")
                 % {"zone": value, "default": settings.TIME_ZONE}
             )
+        else:
+            if str(zone) != settings.TIME_ZONE:
+                # Addresses keep the old days, but pages show dates in TIME_ZONE: a post written
+                # late in the evening shows the next day, and its new address too.
+                notes.append(
+                    _(
+                        "The old site's dates are in %(zone)s, the new site shows them in "
+                        "%(default)s: set TIME_ZONE=%(zone)s to show the same days."
+                    )
+                    % {"zone": zone, "default": settings.TIME_ZONE}
+                )
+            return zone
+    else:
+        # Jekyll then used the clock of the machine that built the site: GitHub Pages' is UTC.
+        notes.append(
+            _(
+                "No timezone in _config.yml: dates without an offset are read in %(default)s. "
+                "If the site was built on GitHub Pages (UTC), add `timezone: UTC` to _config.yml "
+                "and import again, or the addresses of posts written late at night may change."
+            )
+            % {"default": settings.TIME_ZONE}
+        )
     return ZoneInfo(settings.TIME_ZONE)
 
 

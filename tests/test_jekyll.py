@@ -219,12 +219,18 @@ def test_the_site_time_zone_comes_from_config(tmp_path):
     write(root / "_config.yml", "timezone: America/New_York\n")
     document = read_one(root, "2017-01-03-x.md", "---\ndate: '2017-01-03 10:00'\n---\n")
     assert document.date == datetime(2017, 1, 3, 15, 0, tzinfo=UTC)
+    # The new site shows dates in TIME_ZONE: the report says how to show the same days.
+    [note] = document.source.site.notes
+    assert "TIME_ZONE=America/New_York" in note
 
 
 def test_without_config_timezone_the_settings_zone_is_used(tmp_path, settings):
     settings.TIME_ZONE = "Asia/Tokyo"
     document = read_one(tmp_path / "site", "2017-01-03-x.md", "---\n---\n")
     assert document.date == datetime(2017, 1, 2, 15, 0, tzinfo=UTC)
+    # Jekyll used the building machine's clock: GitHub Pages' is UTC.
+    [note] = document.source.site.notes
+    assert "Asia/Tokyo" in note and "timezone: UTC" in note
 
 
 @pytest.mark.parametrize("written", ["'pas une date'", "2017-13-01", "'2017-02-30 10:00'", "2017"])
