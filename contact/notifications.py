@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import smtplib
+import threading
 from dataclasses import dataclass
 from email.utils import formataddr
 
@@ -25,6 +27,33 @@ logger = logging.getLogger("carnet.contact")
 SUBJECT_MAX = 120
 # Errors an unreachable or refusing mail server raises; anything else is a bug and propagates.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+class MailDeadline(TimeoutError):
+    """The mail server took longer than a reader should wait (an OSError: a mail error)."""
+
+
+@contextlib.contextmanager
+def deadline(seconds: float):
+    """Stop what runs inside after `seconds` in all, where EMAIL_TIMEOUT bounds each network
+    step only: a server answering each command just in time kept a reader waiting past the
+    worker's timeout, which killed the request. Only in the main thread (gunicorn's sync
+    workers); elsewhere the steps' timeout alone applies."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise MailDeadline(_("the mail server took more than %(seconds)s s") % {"seconds": seconds})
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    # Again each second: closing the connection after the first may wait on the server too.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def recipients() -> list[str]:
@@ -118,11 +147,12 @@ def claim(message: Message) -> bool:
     return bool(taken)
 
 
-def send_notification(message: Message, connection=None) -> bool | None:
+def send_notification(message: Message, connection=None, *, within: float = 0) -> bool | None:
     """Try to notify the author of one stored message.
 
     True when sent, False when the mail server failed (the message stays, marked failed, for
     `send_contact_notifications`), None when another process is already sending it.
+    `within` bounds the whole exchange with the mail server, in seconds (0: no bound).
     """
     if not claim(message):
         return None
@@ -136,7 +166,8 @@ def send_notification(message: Message, connection=None) -> bool | None:
         logger.exception("Contact notification %s could not be written", message.pk)
         return _record_failure(message, repr(error))
     try:
-        notification.send()
+        with deadline(within):
+            notification.send()
     except MAIL_ERRORS as error:
         if connection is not None:
             # A refused or broken session poisons the shared connection: reopen for the next.
@@ -147,7 +178,7 @@ def send_notification(message: Message, connection=None) -> bool | None:
     message.notified_at = timezone.now()
     message.save(update_fields=["notification_status", "notification_error", "notified_at"])
     if settings.CONTACT_SEND_ACKNOWLEDGEMENT and message.acknowledged_at is None:
-        send_acknowledgement(message, connection)
+        send_acknowledgement(message, connection, within=within)
     return True
 
 
@@ -164,10 +195,11 @@ def _close_quietly(connection) -> None:
         connection.close()
 
 
-def send_acknowledgement(message: Message, connection=None) -> bool:
+def send_acknowledgement(message: Message, connection=None, *, within: float = 0) -> bool:
     """Best effort: a lost acknowledgement is not worth a retry, a lost notification is."""
     try:
-        build_acknowledgement(message, connection).send()
+        with deadline(within):
+            build_acknowledgement(message, connection).send()
     except MAIL_ERRORS as error:
         logger.warning("Contact acknowledgement %s failed: %s", message.pk, error)
         return False

@@ -425,6 +425,7 @@ class SMTPStub(socketserver.ThreadingTCPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), SMTPHandler)
         self.accept = False
+        self.drip = 0.0
         self.received: list[bytes] = []
 
 
@@ -432,6 +433,13 @@ class SMTPHandler(socketserver.StreamRequestHandler):
     timeout = 5
 
     def reply(self, line: str) -> None:
+        if self.server.drip:
+            # Just in time for each network step, far too slow in all.
+            for byte in line.encode() + b"\r\n":
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(self.server.drip)
+            return
         self.wfile.write(line.encode() + b"\r\n")
 
     def handle(self):
@@ -475,6 +483,23 @@ def smtp_stub(settings):
     yield server
     server.shutdown()
     server.server_close()
+
+
+def test_a_slow_mail_server_keeps_the_reader_waiting_no_longer_than_email_timeout(
+    client, db, smtp_stub, settings
+):
+    # Each byte in 0.1 s, each step well within EMAIL_TIMEOUT, the whole exchange ~10 s:
+    # past gunicorn's 30 s timeout with a few more steps, and the reader got no page.
+    smtp_stub.accept = True
+    smtp_stub.drip = 0.1
+    settings.EMAIL_TIMEOUT = 1
+    started = time.monotonic()
+    response = client.post(URL, form_data())
+    assert response.status_code == 302  # the thank-you page
+    assert time.monotonic() - started < 5
+    message = Message.objects.get()
+    assert message.notification_status == Message.Notification.FAILED
+    assert "plus de 1\u00a0s" in message.notification_error  # the cron command sends it later
 
 
 def test_refusing_mail_server_keeps_the_message_and_the_command_sends_it(
