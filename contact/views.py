@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from blog.models import Post
 from contact import spam
 from contact.forms import ContactForm
 from contact.models import Message
@@ -25,7 +29,8 @@ SUBJECT_MAX_LENGTH = Message._meta.get_field("subject").max_length
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact_form(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        subject = one_line(request.GET.get("subject", ""), SUBJECT_MAX_LENGTH)
+        subject = request.GET.get("subject", "") or subject_from_referer(request)
+        subject = one_line(subject, SUBJECT_MAX_LENGTH)
         form = ContactForm(initial={"subject": subject} if subject else None)
         return render(request, TEMPLATE, {"form": form})
 
@@ -67,6 +72,22 @@ def contact_form(request: HttpRequest) -> HttpResponse:
         # deadline the notification is marked failed, and the cron command sends it.
         send_notification(message, within=settings.EMAIL_TIMEOUT)
     return redirect("contact:thanks")
+
+
+def subject_from_referer(request: HttpRequest) -> str:
+    """The title of the post the reader comes from: her posts end with a "prendre contact"
+    link written in the text, to /contact/ with no subject."""
+    referer = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if not referer.netloc or referer.netloc != request.get_host():
+        return ""
+    try:
+        match = resolve(referer.path)
+    except Resolver404:
+        return ""
+    if match.view_name != "blog:post":
+        return ""
+    post = Post.objects.published().filter(slug=match.kwargs.get("slug")).only("title").first()
+    return post.title if post else ""
 
 
 def thanks(request: HttpRequest) -> HttpResponse:

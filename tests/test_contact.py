@@ -94,6 +94,19 @@ def test_a_post_links_to_the_form_with_its_title_as_subject(client, make_post):
     assert form.initial["subject"] == "L’écoconception & moi"
 
 
+def test_the_invitation_written_in_a_post_fills_the_subject_too(client, make_post):
+    # "prendre contact" written in the text links to /contact/ with no subject: the post it
+    # comes from says it (browsers send the address of same-site pages).
+    post = make_post("Le grand saut", body="Ne vous retenez pas de [prendre contact](/contact/).")
+    page = "http://testserver" + post.get_absolute_url()
+    form = client.get(URL, HTTP_REFERER=page).context["form"]
+    assert form.initial["subject"] == "Le grand saut"
+    for elsewhere in ("https://ailleurs.example" + post.get_absolute_url(), "http://testserver/"):
+        assert "subject" not in client.get(URL, HTTP_REFERER=elsewhere).context["form"].initial
+    given = client.get(URL, {"subject": "Autre"}, HTTP_REFERER=page).context["form"]
+    assert given.initial["subject"] == "Autre"
+
+
 def test_form_page_runs_few_queries(client, db, django_assert_max_num_queries):
     client.get(URL)  # warms the cached site identity
     with django_assert_max_num_queries(1):
