@@ -70,7 +70,7 @@ class ContactForm(forms.ModelForm):
         ) % {"author": SiteIdentity.current().author_name, "days": days}
         if not self.is_bound:
             self.initial.setdefault("token", spam.make_token())
-        self.token_refresh = False
+        self.token_refresh = self.token_ripe = False
 
     def clean_name(self) -> str:
         return one_line(self.cleaned_data["name"])
@@ -94,7 +94,7 @@ class ContactForm(forms.ModelForm):
         try:
             spam.check_token(cleaned.get("token", ""))
         except spam.TokenError as error:
-            self.token_refresh = error.refresh
+            self.token_refresh, self.token_ripe = error.refresh, error.ripe
             raise forms.ValidationError(error.message, code="token") from error
         return cleaned
 
@@ -103,6 +103,6 @@ class ContactForm(forms.ModelForm):
         data = self.data.copy()
         data[HONEYPOT] = ""
         if self.token_refresh or not data.get("token"):
-            data["token"] = spam.make_token()
+            data["token"] = spam.make_token(ripe=self.token_ripe)
         self.data = data
         return self

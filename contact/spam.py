@@ -51,16 +51,25 @@ LINK_RE = re.compile(
 class TokenError(Exception):
     """The form's time token is missing, forged, too fresh or too old."""
 
-    def __init__(self, message: str, *, refresh: bool) -> None:
+    def __init__(self, message: str, *, refresh: bool, ripe: bool = False) -> None:
         super().__init__(message)
         self.message = message
-        # Whether the reader needs a new token to send again (a merely early one still ripens).
+        # Whether the reader needs a new token to send again (a merely early one still ripens),
+        # and whether it may be sent at once (the old one was genuine, only too old).
         self.refresh = refresh
+        self.ripe = ripe
 
 
-def make_token() -> str:
-    """A signed token carrying the time the form was shown."""
-    return signing.TimestampSigner(salt=TOKEN_SALT).sign("contact")
+class _RipeSigner(signing.TimestampSigner):
+    def timestamp(self):
+        return signing.b62_encode(int(time.time() - settings.CONTACT_MIN_SECONDS))
+
+
+def make_token(ripe: bool = False) -> str:
+    """A signed token carrying the time the form was shown. A ripe one may be sent at once:
+    for a reader whose form was opened too long ago, who has long typed her text."""
+    signer = _RipeSigner if ripe else signing.TimestampSigner
+    return signer(salt=TOKEN_SALT).sign("contact")
 
 
 def check_token(token: str, now: float | None = None) -> None:
@@ -72,6 +81,7 @@ def check_token(token: str, now: float | None = None) -> None:
         raise TokenError(
             _("This form was opened too long ago. Your text is still here: please send it again."),
             refresh=True,
+            ripe=True,
         ) from exc
     except signing.BadSignature as exc:
         raise TokenError(

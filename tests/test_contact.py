@@ -275,6 +275,10 @@ def test_a_form_opened_too_long_ago_is_refused_with_a_new_token(client, db):
     assert "ouvert il y a trop longtemps" in response.content.decode()
     assert response.context["form"].data["token"] != old
     assert not Message.objects.exists()
+    # She has long typed her text: sending again at once is no "very fast" refusal.
+    again = response.context["form"].data
+    response = client.post(URL, {key: again[key] for key in again})
+    assert response.status_code == 302 and Message.objects.count() == 1
 
 
 @pytest.mark.parametrize("token", ["", "contact:1a2b3c:forged", signing.Signer().sign("contact")])
