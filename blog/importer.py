@@ -41,7 +41,7 @@ from blog.models import (
     RenderInput,
     SiteIdentity,
 )
-from blog.rendering import RenderError
+from blog.rendering import RenderError, removed_elements
 from blog.summaries import EntryInput, refresh_summaries, render_post_and_entry
 from blog.views import POSTS_PER_PAGE
 
@@ -429,6 +429,15 @@ class _Import:
             body, excerpt = jekyll.mark_block_html(body), jekyll.mark_block_html(excerpt)
         planned.body = self._rewrite_files(body, planned)
         planned.excerpt = self._rewrite_files(excerpt, planned)
+        removed = removed_elements(planned.body, document.is_markdown)
+        if removed:
+            planned.notes.append(
+                (
+                    "removed",
+                    _("removed from the text, as the site never shows them: %(what)s")
+                    % {"what": ", ".join(removed)},
+                )
+            )
         self._front_matter_image(planned)
         if len(document.title) > TITLE_LENGTH:
             planned.notes.append(

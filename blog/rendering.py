@@ -229,6 +229,39 @@ def _cleaner(hosts: tuple[str, ...]) -> nh3.Cleaner:
     )
 
 
+# Where markdown shows HTML as text, not as elements: fenced and indented code, code spans.
+CODE_RE = re.compile(r"^(```|~~~).*?^\1[^\n]*$|^(?: {4}|\t).*$|`[^`\n]+`", re.M | re.S)
+ACTIVE_ELEMENT_RE = re.compile(r"<(iframe|script|object|embed|form|style|applet)\b([^>]*)>", re.I)
+IFRAME_SRC_RE = re.compile(r"""\bsrc\s*=\s*["']?([^"'\s>]+)""", re.I)
+
+
+def removed_elements(text: str, markdown: bool = True) -> list[str]:
+    """What the sanitiser will take out of this markdown or HTML, said for the import report:
+    embeds from hosts not allowed (with the host, for EMBED_HOSTS), scripts, forms, objects.
+    Readers would otherwise see a sentence announcing a video, then nothing."""
+    if "<" not in (text or ""):
+        return []
+    hosts = embed_hosts()
+    found: list[str] = []
+    for match in ACTIVE_ELEMENT_RE.finditer(CODE_RE.sub("", text) if markdown else text):
+        name = match.group(1).lower()
+        if name == "iframe":
+            src = IFRAME_SRC_RE.search(match.group(2))
+            if src and embed_src(src.group(1), hosts):
+                continue
+            host = urlsplit(src.group(1)).hostname if src else None
+            item = (
+                _("an embed from %(host)s (allow it with EMBED_HOSTS)") % {"host": host}
+                if host
+                else _("an embed with no address")
+            )
+        else:
+            item = f"<{name}>"
+        if item not in found:
+            found.append(item)
+    return found
+
+
 def sanitize_html(html_text: str) -> str:
     """Keep what posts legitimately contain; drop scripts, handlers, forms and unsafe URLs."""
     cleaned = _cleaner(embed_hosts()).clean(html_text or "")

@@ -1318,6 +1318,25 @@ def test_old_addresses_the_new_site_answers_itself_are_reported(tmp_path, client
     assert client.get("/a-propos/").status_code == 200
 
 
+def test_what_the_sanitiser_removes_is_reported(tmp_path):
+    # Readers would see "La conférence :" followed by nothing, and she would not know why.
+    root = tmp_path / "site"
+    write(
+        root / "_posts" / "2020-01-01-embeds.md",
+        'La conférence :\n\n<iframe src="https://www.dailymotion.com/embed/video/x7"></iframe>\n\n'
+        '<iframe src="https://www.youtube.com/embed/abc"></iframe>\n\n'
+        '<script src="https://gist.github.com/elise/1.js"></script>\n\n'
+        "```html\n<form action=/x></form>\n```\n",
+    )
+    write(root / "_posts" / "2020-01-02-sage.md", "Rien que du texte, et `<script>` en code.")
+    report = import_site([root])
+    notes = {note.path: note.message for note in report.notes if note.code == "removed"}
+    assert list(notes) == ["_posts/2020-01-01-embeds.md"]
+    message = notes["_posts/2020-01-01-embeds.md"]
+    assert "www.dailymotion.com" in message and "EMBED_HOSTS" in message
+    assert "<script>" in message and "<form>" not in message and "youtube" not in message
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
