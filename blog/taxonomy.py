@@ -47,17 +47,15 @@ def repair_tag_addresses(tag_model, tagged_item_model, post_type_id: int | None)
     )
 
 
-def tag_path(slug: str) -> str | None:
-    """The tag page's address, or None when that slug cannot have had a page."""
-    try:
-        return reverse("blog:tag", kwargs={"slug": slug})
-    except NoReverseMatch:
-        return None
+# A tag's or a category's page and its feeds (blog/urls.py): a rename or a merge moves them all.
+TAG_ADDRESSES = ("blog:tag", "blog:tag-feed", "blog:tag-atom")
+CATEGORY_ADDRESSES = ("blog:category", "blog:category-feed", "blog:category-atom")
 
 
-def category_path(slug: str) -> str | None:
+def slug_path(url_name: str, slug: str) -> str | None:
+    """The address `url_name` gives `slug`, or None when that slug cannot have had one."""
     try:
-        return reverse("blog:category", kwargs={"slug": slug})
+        return reverse(url_name, kwargs={"slug": slug})
     except NoReverseMatch:
         return None
 
@@ -83,12 +81,21 @@ def redirect_old_page(old_path: str | None, new_path: str | None) -> OldURL | No
     return redirect
 
 
+def redirect_old_addresses(url_names: Iterable[str], old_slug: str, new_slug: str) -> OldURL | None:
+    """Redirect each of the old slug's addresses to the new slug's; returns the page's."""
+    redirects = [
+        redirect_old_page(slug_path(name, old_slug), slug_path(name, new_slug))
+        for name in url_names
+    ]
+    return redirects[0]
+
+
 def record_tag_rename(old_slug: str, new_slug: str) -> OldURL | None:
-    return redirect_old_page(tag_path(old_slug), tag_path(new_slug))
+    return redirect_old_addresses(TAG_ADDRESSES, old_slug, new_slug)
 
 
 def record_category_rename(old_slug: str, new_slug: str) -> OldURL | None:
-    return redirect_old_page(category_path(old_slug), category_path(new_slug))
+    return redirect_old_addresses(CATEGORY_ADDRESSES, old_slug, new_slug)
 
 
 @transaction.atomic

@@ -586,6 +586,17 @@ def test_merged_tag_page_answers_a_301(client, make_post):
     assert OldURL.objects.get(path="/tags/economie-sociale-old/").target == f"/tags/{keep.slug}/"
 
 
+def test_merged_tag_feeds_lead_to_the_kept_tag_feeds(client, make_post):
+    make_post(tags=["ess", "economie-sociale"])
+    keep, gone = Tag.objects.get(name="ess"), Tag.objects.get(name="economie-sociale")
+    merge_tags(keep, [gone])
+    for feed in ("feed.xml", "atom.xml"):
+        response = client.get(f"/tags/economie-sociale/{feed}")
+        assert response.status_code == 301, feed
+        assert response["Location"] == f"/tags/ess/{feed}"
+        assert client.get(response["Location"]).status_code == 200
+
+
 def test_merge_needs_two_tags(admin_client, make_post):
     make_post(tags=["ess"])
     tag = Tag.objects.get()
@@ -656,6 +667,28 @@ def test_changing_a_category_key_moves_its_page(admin_client, client, make_post)
     assert old.status_code == 301 and old["Location"] == "/categories/bon_boulot/"
     assert OldURL.objects.get(path="/lubies/good_job/").target == "/categories/bon_boulot/"
     assert client.get("/categories/bon_boulot/").status_code == 200
+
+
+def test_renamed_tag_and_category_feeds_lead_to_the_new_feeds(admin_client, client, make_post):
+    make_post(tags=["ecoconception"], categories=["good_job"])
+    tag, category = Tag.objects.get(), Category.objects.get()
+    admin_client.post(
+        reverse("admin:taggit_tag_change", args=[tag.pk]),
+        {"name": "sobriété", "slug": "sobriete"},
+    )
+    admin_client.post(
+        reverse("admin:blog_category_change", args=[category.pk]),
+        {"name": "Bon boulot", "slug": "bon_boulot", "description": ""},
+    )
+    for old, new in (
+        ("/tags/ecoconception/", "/tags/sobriete/"),
+        ("/categories/good_job/", "/categories/bon_boulot/"),
+    ):
+        for feed in ("feed.xml", "atom.xml"):
+            response = client.get(old + feed)
+            assert response.status_code == 301, old + feed
+            assert response["Location"] == new + feed
+            assert client.get(response["Location"]).status_code == 200
 
 
 # Site identity and index -----------------------------------------------------------------
