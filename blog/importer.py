@@ -804,6 +804,10 @@ class _Import:
                 # A new page joins the menu, unless another part of the site answers its
                 # address (an old contact page lives on as the contact form); she can untick it.
                 page = Page(show_in_menu=_is_free_page_address(planned.slug))
+            elif page.slug != planned.slug:
+                # Saving leaves the page's old address to it (blog.signals): a redirect_from
+                # naming that address finds it taken, rather than inserting it twice.
+                self.taken_paths.add(page.get_absolute_url())
             page.title = document.title[:TITLE_LENGTH]
             page.slug = planned.slug
             page.body = planned.body

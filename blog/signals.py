@@ -1,5 +1,6 @@
-"""Keeping old addresses alive when a post moves, the SQLite search index after migrations,
-and each post's entry in lists in step with its post, categories and tags (blog.summaries)."""
+"""Keeping old addresses alive when a post or a page moves, the SQLite search index after
+migrations, and each post's entry in lists in step with its post, categories and tags
+(blog.summaries)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ def remember_old_address(sender, instance: Post, raw: bool = False, **kwargs) ->
         return
     OldURL.objects.update_or_create(
         path=old_path, defaults={"post": instance, "page": None, "target": ""}
+    )
+
+
+@receiver(pre_save, sender=Page, dispatch_uid="blog-remember-old-page-address")
+def remember_old_page_address(sender, instance: Page, raw: bool = False, **kwargs) -> None:
+    """A published page whose slug changes leaves a 301 behind, pointing at the page, as a
+    post does. (An imported page the old site served at its slug had no old address yet.)"""
+    if raw or instance.pk is None:
+        return
+    before = Page.objects.filter(pk=instance.pk).only("slug", "is_published").first()
+    if before is None or not before.is_published or before.slug == instance.slug:
+        return
+    OldURL.objects.update_or_create(
+        path=before.get_absolute_url(), defaults={"post": None, "page": instance, "target": ""}
     )
 
 

@@ -376,6 +376,23 @@ def test_new_pages_join_the_menu_unless_the_site_answers_their_address(tmp_path)
     assert not Page.objects.get(slug="about").show_in_menu  # her choice survives a re-import
 
 
+def test_a_page_renamed_in_the_old_site_keeps_its_old_address(tmp_path, client):
+    write(tmp_path / "_config.yml", "timezone: Europe/Paris\n")
+    write(tmp_path / "a-propos.md", "---\ntitle: À propos\npermalink: /a-propos/\n---\nBonjour.\n")
+    import_site([tmp_path])
+    # Renamed on the Jekyll side, with the old address kept by jekyll-redirect-from.
+    write(
+        tmp_path / "a-propos.md",
+        "---\ntitle: Qui suis-je\npermalink: /qui-suis-je/\nredirect_from: /a-propos/\n"
+        "---\nBonjour.\n",
+    )
+    report = import_site([tmp_path])
+    assert not report.failed
+    assert Page.objects.get().slug == "qui-suis-je"
+    old = client.get("/a-propos/")
+    assert old.status_code == 301 and old["Location"] == "/qui-suis-je/"
+
+
 def test_pages_update_in_place(site_copy):
     import_site([site_copy])
     page = Page.objects.get(source_path="a-propos.md")
