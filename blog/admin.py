@@ -22,7 +22,13 @@ from taggit.models import Tag
 
 from blog import admin_views
 from blog.admin_history import HistoryInFrench
-from blog.forms import PostAdminForm, TagAdminForm, TagMergeForm, UploadAdminForm
+from blog.forms import (
+    PageAdminForm,
+    PostAdminForm,
+    TagAdminForm,
+    TagMergeForm,
+    UploadAdminForm,
+)
 from blog.models import Category, OldURL, Page, Post, PostRevision, SiteIdentity, Upload
 from blog.revisions import record_revision, restore_revision, revision_diff
 from blog.taxonomy import merge_tags, record_category_rename, record_tag_rename
@@ -462,6 +468,7 @@ class SiteIdentityAdmin(HistoryInFrench):
 
 @admin.register(Page)
 class PageAdmin(HistoryInFrench):
+    form = PageAdminForm
     list_display = ["title", "slug", "is_published", "show_in_menu", "menu_order"]
     list_filter = ["is_published", "show_in_menu"]
     search_fields = ["title", "body"]

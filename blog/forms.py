@@ -1,4 +1,4 @@
-"""The admin's forms: writing a post, uploading an image, renaming and merging tags."""
+"""The admin's forms: writing a post or a page, uploading an image, renaming and merging tags."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagWidget
 from taggit.models import Tag
 
-from blog.models import Post, Upload
+from blog.models import RESERVED_PAGE_SLUGS, Page, Post, Upload, is_free_page_address
 from blog.rendering import RenderError
 
 # What a post may show inline. SVG is left out on purpose: served from the site's own
@@ -164,6 +164,37 @@ class PostAdminForm(forms.ModelForm):
             post.render()
         except RenderError as error:
             self.add_error("body", _("This text cannot be shown: %(reason)s.") % {"reason": error})
+
+
+class PageAdminForm(forms.ModelForm):
+    class Meta:
+        model = Page
+        fields = [
+            "title",
+            "slug",
+            "body",
+            "description",
+            "hard_wrap",
+            "markdown",
+            "is_published",
+            "show_in_menu",
+            "menu_order",
+            "front_matter",
+        ]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        # Only a new or changed slug: an imported page may keep an address another part of
+        # the site answers (an old contact page), and its text must stay editable.
+        if "slug" in self.changed_data and (
+            slug in RESERVED_PAGE_SLUGS or not is_free_page_address(slug)
+        ):
+            raise forms.ValidationError(
+                _("Another part of the site answers at %(address)s: choose another slug."),
+                params={"address": f"/{slug}/"},
+                code="taken_address",
+            )
+        return slug
 
 
 class UploadImageForm(forms.Form):

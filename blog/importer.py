@@ -34,12 +34,14 @@ from taggit.models import Tag, TaggedItem
 from blog import jekyll
 from blog.cache import one_bump
 from blog.models import (
+    RESERVED_PAGE_SLUGS,
     Category,
     OldURL,
     Page,
     Post,
     RenderInput,
     SiteIdentity,
+    is_free_page_address,
 )
 from blog.rendering import RenderError, removed_elements
 from blog.summaries import EntryInput, refresh_summaries, render_post_and_entry
@@ -52,15 +54,12 @@ SKIPPED = "skipped"
 FAILED = "failed"
 STATUSES = (CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED)
 
-# Top-level addresses of the new site that a page slug must not shadow. (`contact` is left
-# out on purpose: an old /contact/ page is best answered by the new contact form.)
 STATIC_HTML = gettext_noop(
     "HTML file without front matter, served as it was: not imported, its address will answer "
     "404 unless you put the file on the web server"
 )
 # jekyll-archives' default permalinks for its date pages.
 DATE_ARCHIVES = {"year": "/:year/", "month": "/:year/:month/", "day": "/:year/:month/:day/"}
-RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "draft", "media"})
 # Rows per query when looking up many old addresses (SQLite's variable limit, PostgreSQL's
 # statement size).
 CHUNK = 500
@@ -803,7 +802,7 @@ class _Import:
             if page is None:
                 # A new page joins the menu, unless another part of the site answers its
                 # address (an old contact page lives on as the contact form); she can untick it.
-                page = Page(show_in_menu=_is_free_page_address(planned.slug))
+                page = Page(show_in_menu=is_free_page_address(planned.slug))
             elif page.slug != planned.slug:
                 # Saving leaves the page's old address to it (blog.signals): a redirect_from
                 # naming that address finds it taken, rather than inserting it twice.
@@ -1346,11 +1345,3 @@ def fill_identity(sites: list[jekyll.SiteConfig]) -> None:
             changed = True
     if changed:
         identity.save()
-
-
-def _is_free_page_address(slug: str) -> bool:
-    try:
-        match = resolve(reverse("blog:page", kwargs={"slug": slug}))
-    except (NoReverseMatch, Resolver404):
-        return False
-    return match.view_name == "blog:page"

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -345,6 +345,22 @@ class Page(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:page", kwargs={"slug": self.slug})
+
+
+# Page slugs neither the import nor the admin gives, though the URL map would send them to
+# the page: the web server answers /media/ in production, and /draft/ is the previews'.
+# (The import keeps an old page at an address another view answers, such as an old /contact/
+# page, best answered by the new contact form; the admin refuses such a slug.)
+RESERVED_PAGE_SLUGS = frozenset({"search", "archives", "categories", "tags", "draft", "media"})
+
+
+def is_free_page_address(slug: str) -> bool:
+    """Whether /<slug>/ reaches the page view, rather than another part of the site."""
+    try:
+        match = resolve(reverse("blog:page", kwargs={"slug": slug}))
+    except (NoReverseMatch, Resolver404):
+        return False
+    return match.view_name == "blog:page"
 
 
 class OldURL(models.Model):

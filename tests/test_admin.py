@@ -12,10 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from taggit.models import Tag
 
 from blog.admin import publish_posts, unpublish_posts
-from blog.models import Category, OldURL, Post, PostRevision, SiteIdentity, Upload
+from blog.models import Category, OldURL, Page, Post, PostRevision, SiteIdentity, Upload
 from blog.rendering import RenderOptions, render_markdown
 from blog.revisions import restore_revision
 from blog.taxonomy import merge_tags, record_tag_rename
@@ -689,6 +690,62 @@ def test_renamed_tag_and_category_feeds_lead_to_the_new_feeds(admin_client, clie
             assert response.status_code == 301, old + feed
             assert response["Location"] == new + feed
             assert client.get(response["Location"]).status_code == 200
+
+
+# Pages ------------------------------------------------------------------------------------
+
+
+def page_form_data(**overrides) -> dict:
+    data = {
+        "title": "Une page",
+        "slug": "une-page",
+        "body": "Bonjour.",
+        "description": "",
+        "hard_wrap": "on",
+        "markdown": "on",
+        "is_published": "on",
+        "menu_order": "0",
+        "front_matter": "{}",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    "slug", ["archives", "tags", "categories", "search", "contact", "admin", "media"]
+)
+def test_a_page_slug_the_site_already_answers_is_refused(admin_client, client, slug):
+    response = admin_client.post(reverse("admin:blog_page_add"), page_form_data(slug=slug))
+    assert response.status_code == 200
+    assert not Page.objects.exists()
+    errors = response.context["adminform"].form.errors["slug"]
+    assert errors == [
+        gettext("Another part of the site answers at %(address)s: choose another slug.")
+        % {"address": f"/{slug}/"}
+    ]
+
+
+def test_a_free_page_slug_is_accepted_and_the_page_shown(admin_client, client, db):
+    response = admin_client.post(reverse("admin:blog_page_add"), page_form_data(slug="feed"))
+    assert response.status_code == 302
+    assert client.get("/feed/").status_code == 200
+
+
+def test_an_imported_page_at_a_taken_address_can_still_be_edited(admin_client, db):
+    # The importer keeps an old /contact/ page (the contact form answers there now).
+    page = Page.objects.create(title="Contact", slug="contact", body="Écrivez.")
+    response = admin_client.post(
+        reverse("admin:blog_page_change", args=[page.pk]),
+        page_form_data(title="Contact", slug="contact", body="Écrivez-moi."),
+    )
+    assert response.status_code == 302
+    page.refresh_from_db()
+    assert page.body == "Écrivez-moi."
+    response = admin_client.post(
+        reverse("admin:blog_page_change", args=[page.pk]),
+        page_form_data(title="Contact", slug="search", body="Écrivez-moi."),
+    )
+    assert response.status_code == 200 and "slug" in response.context["adminform"].form.errors
 
 
 # Site identity and index -----------------------------------------------------------------
