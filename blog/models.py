@@ -431,14 +431,28 @@ def _is_link_address(url: str) -> bool:
 
 
 def validate_links(text: str) -> None:
-    """Each line's address is a web page, an e-mail or a page of this site, never a script."""
+    """Each line is `label | address`, the address a web page, an e-mail or a page of this
+    site, never a script. A line with no address would be left out of the site unsaid."""
+    errors = [
+        ValidationError(
+            _("“%(line)s”: write each link as “label | address”."),
+            params={"line": line.strip()},
+            code="link_line",
+        )
+        for line in text.splitlines()
+        if line.strip() and not line.partition("|")[2].strip()
+    ]
     wrong = [url for _label, url in _link_lines(text) if not _is_link_address(url)]
     if wrong:
-        raise ValidationError(
-            _("Only https://, http://, mailto: or /page addresses: %(addresses)s"),
-            params={"addresses": ", ".join(wrong)},
-            code="link_address",
+        errors.append(
+            ValidationError(
+                _("Only https://, http://, mailto: or /page addresses: %(addresses)s"),
+                params={"addresses": ", ".join(wrong)},
+                code="link_address",
+            )
         )
+    if errors:
+        raise ValidationError(errors)
 
 
 class SiteIdentity(models.Model):

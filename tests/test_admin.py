@@ -770,6 +770,26 @@ def test_site_identity_is_a_single_row(admin_client, settings):
     assert SiteIdentity.current().title == "Mon carnet"
 
 
+def test_a_link_line_without_its_bar_is_refused_and_named(admin_client, db):
+    links = "Mastodon | https://mastodon.example/@elise\n\nGitHub https://github.com/elise"
+    response = admin_client.post(
+        reverse("admin:blog_siteidentity_add"),
+        {
+            "title": "Mon carnet",
+            "tagline": "",
+            "author_name": "",
+            "contact_intro": "",
+            "links": links,
+        },
+    )
+    assert response.status_code == 200
+    assert not SiteIdentity.objects.exists()
+    assert response.context["adminform"].form.errors["links"] == [
+        gettext("“%(line)s”: write each link as “label | address”.")
+        % {"line": "GitHub https://github.com/elise"}
+    ]
+
+
 def test_admin_index_shows_drafts_scheduled_posts_and_unread_messages(admin_client, make_post):
     make_post("Brouillon en cours", status=Post.Status.DRAFT, days_ago=None)
     make_post("Billet de demain", days_ago=-1)
