@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -284,6 +285,24 @@ class Post(models.Model):
         return old or settings.SITE_URL + self.get_absolute_url()
 
 
+# The table Django makes for Post.categories, named in French for the admin's delete summary
+# (which read "Relations post-category: 1" and "Post_categories object (14)"). A through model
+# of our own would take the categories' checkboxes out of the post form (admin.E013).
+PostCategory = Post.categories.through
+PostCategory._meta.verbose_name = _("category of a post")
+PostCategory._meta.verbose_name_plural = _("categories of posts")
+
+
+def _post_category_str(self) -> str:
+    return gettext("“%(post)s” filed under “%(category)s”") % {
+        "post": self.post,
+        "category": self.category,
+    }
+
+
+PostCategory.__str__ = _post_category_str
+
+
 class PostRevision(models.Model):
     """A previous version of a post, kept on every save that changes its text."""
 
@@ -372,10 +391,20 @@ class OldURL(models.Model):
 
     path = models.CharField(_("old path"), max_length=1000, unique=True)
     post = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="old_urls"
+        Post,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="old_urls",
+        verbose_name=_("post"),
     )
     page = models.ForeignKey(
-        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="old_urls"
+        Page,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="old_urls",
+        verbose_name=_("page"),
     )
     target = models.CharField(_("new address"), max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from taggit.models import Tag
 
@@ -746,6 +747,29 @@ def test_an_imported_page_at_a_taken_address_can_still_be_edited(admin_client, d
         page_form_data(title="Contact", slug="search", body="Écrivez-moi."),
     )
     assert response.status_code == 200 and "slug" in response.context["adminform"].form.errors
+
+
+# In French everywhere ---------------------------------------------------------------------
+
+
+def test_old_addresses_name_their_post_and_page_in_french(admin_client, make_post):
+    old = OldURL.objects.create(path="/ancien/", post=make_post("Titre"))
+    listing = admin_client.get(reverse("admin:blog_oldurl_changelist")).content.decode()
+    form = admin_client.get(reverse("admin:blog_oldurl_change", args=[old.pk])).content.decode()
+    assert ">Billet</a>" in listing and ">Post</a>" not in listing
+    assert ">Billet\u00a0:</label>" in form and "Post\u00a0:" not in form
+
+
+def test_deleting_a_post_lists_what_goes_with_it_in_french(admin_client, make_post):
+    post = make_post("Titre", tags=["ess"], categories=["lectures"])
+    html = admin_client.get(reverse("admin:blog_post_delete", args=[post.pk])).content.decode()
+    assert "Relation" not in html and "object (" not in html
+    assert capfirst(gettext("categories of posts")) + ": 1" in html
+    assert gettext("“%(post)s” filed under “%(category)s”") % {
+        "post": "Titre",
+        "category": "lectures",
+    } in html.replace("&quot;", '"').replace("&#x27;", "'")
+    assert "Élément étiqueté: Titre étiquetés avec ess" in html  # taggit's own French
 
 
 # Site identity and index -----------------------------------------------------------------
