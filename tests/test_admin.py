@@ -772,6 +772,22 @@ def test_deleting_a_post_lists_what_goes_with_it_in_french(admin_client, make_po
     assert "Élément étiqueté: Titre étiquetés avec ess" in html  # taggit's own French
 
 
+def test_a_refusal_in_the_admin_shows_the_french_403_page(client, make_post, settings):
+    settings.DEBUG = False
+    viewer = User.objects.create_user("lecteur", password="x", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_post"))
+    client.force_login(viewer)
+    post = make_post("Titre")
+    revision = PostRevision.objects.create(post=post, title="Ancien", body="B")
+    response = client.get(reverse("admin:blog_post_revision", args=[post.pk, revision.pk]))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Forbidden" not in html
+    assert '<html lang="fr">' in html and '<meta name="robots" content="noindex">' in html
+    assert f"<h1>{gettext('Access refused')}</h1>" in html
+    assert 'href="/">Retour à l’accueil</a>' in html
+
+
 # Site identity and index -----------------------------------------------------------------
 
 
