@@ -1,12 +1,15 @@
-"""Keeping old addresses alive when a post or a page moves, the SQLite search index after
-migrations, and each post's entry in lists in step with its post, categories and tags
-(blog.summaries)."""
+"""Keeping old addresses alive when a post or a page moves, the SQLite search index and the
+permissions' names after migrations, and each post's entry in lists in step with its post,
+categories and tags (blog.summaries)."""
 
 from __future__ import annotations
 
+from django.apps import apps as global_apps
+from django.conf import settings
+from django.contrib.auth import get_permission_codename
 from django.contrib.contenttypes.models import ContentType
 from django.core.signals import setting_changed
-from django.db import connections
+from django.db import connections, router
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -16,7 +19,9 @@ from django.db.models.signals import (
     pre_save,
 )
 from django.dispatch import receiver
+from django.utils import translation
 from django.utils.autoreload import file_changed
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag, TaggedItem
 
 from blog import cache as page_cache
@@ -80,6 +85,43 @@ def refresh_summaries_after_migrate(using: str = "default", apps=None, **kwargs)
         f.column for f in Post._meta.concrete_fields
     }:
         summaries.refresh_stale_summaries()
+
+
+DEFAULT_PERMISSION_NAMES = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def name_permissions_in_french(app_config, using: str = "default", apps=global_apps, **kwargs):
+    """Django stores the default permissions' names in English ("Can add post"), and the user
+    and group forms show them as stored: after each migrate, they are named in the site's
+    language from the models' verbose names (those of every app, so the list reads in one
+    language). Runs after Django's create_permissions, connected before it."""
+    try:
+        Permission = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    if not app_config.models_module or not router.allow_migrate_model(using, Permission):
+        return
+    # The verbose names of the models as they are now: historical ones are not translated.
+    models = {model._meta.model_name: model for model in app_config.get_models()}
+    permissions = Permission.objects.using(using).filter(
+        content_type__app_label=app_config.label, content_type__model__in=models
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk, codename, model_name, name in permissions.values_list(
+            "pk", "codename", "content_type__model", "name"
+        ):
+            opts = models[model_name]._meta
+            for action, label in DEFAULT_PERMISSION_NAMES.items():
+                if codename != get_permission_codename(action, opts):
+                    continue
+                wanted = (label % {"name": opts.verbose_name})[:255]
+                if wanted != name:
+                    Permission.objects.using(using).filter(pk=pk).update(name=wanted)
 
 
 @receiver(post_save, sender=Post, dispatch_uid="blog-summary-post")
@@ -219,3 +261,4 @@ def connect_signals(app_config) -> None:
     post_migrate.connect(
         refresh_summaries_after_migrate, sender=app_config, dispatch_uid="blog-refresh-summaries"
     )
+    post_migrate.connect(name_permissions_in_french, dispatch_uid="blog-permission-names")

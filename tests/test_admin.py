@@ -788,6 +788,20 @@ def test_a_refusal_in_the_admin_shows_the_french_403_page(client, make_post, set
     assert 'href="/">Retour à l’accueil</a>' in html
 
 
+def test_permissions_are_offered_under_french_names(admin_client, staff_user):
+    add_post = Permission.objects.get(codename="add_post")
+    french = gettext("Can add %(name)s") % {"name": gettext("post")}
+    assert add_post.name == french != "Can add post"
+    # Django's own models too, so the list of rights reads in one language.
+    assert Permission.objects.get(codename="view_user").name == gettext("Can view %(name)s") % {
+        "name": gettext("user")
+    }
+    html = admin_client.get(reverse("admin:auth_user_change", args=[staff_user.pk])).content
+    assert french in html.decode()
+    for english in ("Can add post", "Can change category", "Can view user", "Can delete tag"):
+        assert english not in html.decode()
+
+
 # Site identity and index -----------------------------------------------------------------
 
 
