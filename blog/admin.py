@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -49,7 +51,7 @@ CARNET_MEDIA = Media(
 )
 
 
-def publish_posts(posts: QuerySet[Post], now=None) -> int:
+def publish_posts(posts: Iterable[Post], now=None) -> int:
     """Publish at once: a draft or a scheduled post gets `now` as its date; a past date stays."""
     now = now or timezone.now()
     count = 0
@@ -64,7 +66,7 @@ def publish_posts(posts: QuerySet[Post], now=None) -> int:
     return count
 
 
-def unpublish_posts(posts: QuerySet[Post]) -> int:
+def unpublish_posts(posts: Iterable[Post]) -> int:
     count = 0
     for post in posts:
         post.status = Post.Status.DRAFT
@@ -257,7 +259,12 @@ class PostAdmin(HistoryInFrench):
 
     @admin.action(description=_("Publish the selected posts now"), permissions=["change"])
     def publish_now(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = publish_posts(queryset)
+        # The posts saved are the ones logged: read again, a list filtered on their state
+        # would have changed under the action.
+        posts = list(queryset)
+        count = publish_posts(posts)
+        for post in posts:
+            self.log_change(request, post, gettext("Published now."))
         self.message_user(
             request,
             ngettext("%(count)d post published.", "%(count)d posts published.", count)
@@ -267,7 +274,10 @@ class PostAdmin(HistoryInFrench):
 
     @admin.action(description=_("Unpublish the selected posts"), permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
-        count = unpublish_posts(queryset)
+        posts = list(queryset)
+        count = unpublish_posts(posts)
+        for post in posts:
+            self.log_change(request, post, gettext("Back to draft."))
         self.message_user(
             request,
             ngettext("%(count)d post back to draft.", "%(count)d posts back to draft.", count)
@@ -298,11 +308,14 @@ class PostAdmin(HistoryInFrench):
             raise PermissionDenied
         change_url = reverse("admin:blog_post_change", args=[post.pk])
         if request.method == "POST":
-            restore_revision(revision, request.user)
+            post = restore_revision(revision, request.user)
+            date = timezone.localtime(revision.created_at).strftime("%d/%m/%Y %H:%M")
+            message = gettext("Version of %(date)s restored.") % {"date": date}
+            self.log_change(request, post, message)
             self.message_user(
                 request,
                 gettext("The version of %(date)s is back; the text it replaced is kept.")
-                % {"date": timezone.localtime(revision.created_at).strftime("%d/%m/%Y %H:%M")},
+                % {"date": date},
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(change_url)

@@ -283,6 +283,31 @@ def test_publish_now_action(admin_client, make_post):
     assert old.published_at == old_date  # a past date is kept
 
 
+def history_messages(client, post: Post) -> list[str]:
+    """What the post's history page lists, newest first."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    entries = LogEntry.objects.filter(object_id=str(post.pk), action_flag=CHANGE)
+    html = client.get(reverse("admin:blog_post_history", args=[post.pk])).content.decode()
+    messages = [entry.get_change_message() for entry in entries]
+    assert all(message in html for message in messages)
+    return messages
+
+
+def test_actions_and_restores_leave_a_trace_in_the_history(admin_client, make_post):
+    post = make_post("V1", body="Texte 1.")
+    run_action(admin_client, "unpublish", [post])
+    assert history_messages(admin_client, post) == [gettext("Back to draft.")]
+    run_action(admin_client, "publish_now", [post])
+    assert history_messages(admin_client, post)[0] == gettext("Published now.")
+    revision = PostRevision.objects.create(post=post, title="V0", body="Texte 0.")
+    admin_client.post(reverse("admin:blog_post_revision", args=[post.pk, revision.pk]))
+    date = timezone.localtime(revision.created_at).strftime("%d/%m/%Y %H:%M")
+    assert history_messages(admin_client, post)[0] == gettext("Version of %(date)s restored.") % {
+        "date": date
+    }
+
+
 @pytest.mark.django_db
 def test_publish_posts_uses_the_time_given():
     now = timezone.now() + timedelta(days=10)
