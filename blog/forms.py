@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagWidget
 from taggit.models import Tag
+from taggit.utils import edit_string_for_tags
 
 from blog.models import RESERVED_PAGE_SLUGS, Page, Post, Upload, is_free_page_address
 from blog.rendering import RenderError
@@ -37,8 +38,12 @@ class TagInputWithSuggestions(TagWidget):
 
     def render(self, name, value, attrs=None, renderer=None):
         field = super().render(name, value, attrs, renderer)
-        names = Tag.objects.order_by("name").values_list("name", flat=True)
-        options = format_html_join("", '<option value="{}"></option>', ((n,) for n in names))
+        tags = Tag.objects.order_by("name").only("name")
+        # Each as taggit writes it in the field: a name with a comma or a space is quoted,
+        # else `Et moi, même` would come back as two tags (`et moi` alone, as two words).
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((edit_string_for_tags([tag]),) for tag in tags)
+        )
         return format_html('{}<datalist id="{}">{}</datalist>', field, TAG_DATALIST_ID, options)
 
 

@@ -193,3 +193,39 @@ def test_write_upload_preview_schedule_publish_and_read(
     assert page.locator(f"img[src='{upload.file.url}']").count() == 1
     shot(page, "post")
     assert problems == []
+
+
+def test_a_suggested_tag_with_a_comma_or_a_space_stays_one_tag(browser_page, db):
+    page = browser_page
+    User.objects.create_superuser("autrice", "autrice@example.org", "un-mot-de-passe-solide")
+    older = Post.objects.create(title="Un ancien billet", slug="ancien", body="…")
+    older.tags.add("Et moi, même", "jardinage", "et moi")
+    page.goto("/admin/login/")
+    page.fill("#id_username", "autrice")
+    page.fill("#id_password", "un-mot-de-passe-solide")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#carnet-desk")
+
+    page.goto("/admin/blog/post/add/")
+    page.fill("#id_title", "Un nouveau billet")
+    page.fill("#id_body", "Texte.")
+
+    def suggestions() -> list[str]:
+        options = page.locator("#carnet-tag-names option")
+        return [options.nth(i).get_attribute("value") for i in range(options.count())]
+
+    # The first tag completes from the list the server wrote, script or not.
+    assert {'"Et moi, même"', '"et moi"'} <= set(suggestions())
+    # After a comma the script completes the tag being typed, keeping those before; a comma
+    # inside quotes is part of a tag, not a place where one starts.
+    page.locator("#id_tags").press_sequentially('"et moi", jar')
+    assert suggestions() == ['"et moi", "Et moi, même"', '"et moi", jardinage']
+    page.fill("#id_tags", "")
+    page.locator("#id_tags").press_sequentially('jardinage, "Et moi, m')
+    chosen = 'jardinage, "Et moi, même"'
+    assert chosen in suggestions()
+    page.fill("#id_tags", chosen)  # what choosing the suggestion writes in the field
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    post = Post.objects.get(title="Un nouveau billet")
+    assert sorted(post.tags.names()) == ["Et moi, même", "jardinage"]

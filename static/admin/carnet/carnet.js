@@ -191,6 +191,23 @@
     update();
   }
 
+  // The field's tags as taggit reads them: separated by commas, except inside double quotes
+  // (`"Et moi, même"` is one tag; the server quotes such names in the datalist).
+  function tagParts(text) {
+    const parts = [""];
+    let quoted = false;
+    for (const char of text) {
+      if (char === '"') quoted = !quoted;
+      if (char === "," && !quoted) parts.push("");
+      else parts[parts.length - 1] += char;
+    }
+    return parts;
+  }
+
+  function plainName(name) {
+    return name.trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+  }
+
   // A datalist completes the whole field; rebuild it so that it completes the tag typed
   // after the last comma, keeping the ones before.
   function setUpTags(input) {
@@ -198,13 +215,13 @@
     if (!list) return;
     const names = Array.from(list.options, (option) => option.value);
     const update = () => {
-      const cut = input.value.lastIndexOf(",");
-      const prefix = cut < 0 ? "" : input.value.slice(0, cut + 1).trimEnd() + " ";
-      const used = new Set(
-        input.value.slice(0, Math.max(cut, 0)).split(",").map((name) => name.trim().toLowerCase())
-      );
+      const parts = tagParts(input.value);
+      const typed = parts.pop();
+      const before = input.value.slice(0, input.value.length - typed.length);
+      const prefix = parts.length ? before.trimEnd() + " " : "";
+      const used = new Set(parts.map(plainName));
       const options = names
-        .filter((name) => !used.has(name.toLowerCase()))
+        .filter((name) => !used.has(plainName(name)))
         .map((name) => {
           const option = document.createElement("option");
           option.value = prefix + name;
