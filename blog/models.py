@@ -322,7 +322,8 @@ class PostRevision(models.Model):
         verbose_name_plural = _("revisions")
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.created_at:%Y-%m-%d %H:%M})"
+        # In the site's time zone, as the admin shows the date beside it.
+        return f"{self.title} ({timezone.localtime(self.created_at):%Y-%m-%d %H:%M})"
 
 
 class Page(models.Model):

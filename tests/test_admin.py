@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -561,6 +561,20 @@ def test_restoring_a_version_keeps_the_replaced_text(author_client, staff_user, 
     newest = PostRevision.objects.first()
     assert (newest.title, newest.body, newest.author) == ("V2", "Texte 2.", staff_user)
     assert post.revisions.count() == 2
+
+
+def test_versions_show_the_site_time_not_utc(admin_client, make_post, settings):
+    assert settings.TIME_ZONE == "Europe/Paris"
+    post = make_post("Titre")
+    saved = datetime(2026, 1, 15, 10, 37, tzinfo=UTC)  # 11:37 in Paris
+    revision = PostRevision.objects.create(post=post, title="Ancien", body="B", created_at=saved)
+    for url in (
+        reverse("admin:blog_post_change", args=[post.pk]),
+        reverse("admin:blog_post_delete", args=[post.pk]),
+        reverse("admin:blog_post_revision", args=[post.pk, revision.pk]),
+    ):
+        html = admin_client.get(url).content.decode()
+        assert "11:37" in html and "10:37" not in html, url
 
 
 def test_restore_revision_function(make_post):
