@@ -1,8 +1,8 @@
 """Public pages of the blog: lists of posts, a post, categories, tags, archives, search, pages.
 
-Every view asks for posts through `Post.objects.published()`; staff alone may open a draft or a
-scheduled post, never cached and marked noindex. Pages show stored HTML: no markdown is
-rendered here.
+Every view asks for posts through `Post.objects.published()`; staff who may read posts in the
+admin alone may open a draft or a scheduled post, never cached and marked noindex. Pages show
+stored HTML: no markdown is rendered here.
 """
 
 from __future__ import annotations
@@ -138,13 +138,19 @@ def related_posts(post: Post, limit: int = RELATED_POSTS) -> list[Post]:
     )
 
 
+def may_preview(user) -> bool:
+    """Drafts and scheduled posts are for staff who may read posts in the admin, as its
+    preview is; a staff account for the inbox alone reads what readers read."""
+    return user.is_staff and (user.has_perm("blog.view_post") or user.has_perm("blog.change_post"))
+
+
 class PostDetailView(DetailView):
     template_name = "blog/post_detail.html"
     context_object_name = "post"
 
     def get_queryset(self):
         # Staff may preview what readers cannot see yet; everyone else gets published posts.
-        posts = Post.objects.all() if self.request.user.is_staff else Post.objects.published()
+        posts = Post.objects.all() if may_preview(self.request.user) else Post.objects.published()
         return posts.prefetch_related("categories", "tags").defer("body", "search_document")
 
     def get_object(self, queryset=None):
@@ -181,10 +187,10 @@ class PostDetailView(DetailView):
 
 
 class DraftPreviewView(PostDetailView):
-    """A post that has no date yet has no address but this one, for staff only."""
+    """A post that has no date yet has no address but this one, for staff who may read it."""
 
     def get_object(self, queryset=None):
-        if not self.request.user.is_staff:
+        if not may_preview(self.request.user):
             raise Http404
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 

@@ -228,6 +228,26 @@ def test_staff_preview_a_scheduled_post_at_its_address(client, make_post, admin_
     assert '<meta name="robots" content="noindex">' in html(response)
 
 
+@pytest.mark.parametrize("codename", ["view_post", "change_post"])
+def test_only_staff_who_may_read_posts_preview_them(client, make_post, django_user_model, codename):
+    from django.contrib.auth.models import Permission
+
+    undated = make_post("Brouillon sans date", status=Post.Status.DRAFT, days_ago=None)
+    draft, future = hidden_posts(make_post)
+    addresses = [
+        reverse("blog:draft", kwargs={"pk": undated.pk}),
+        draft.get_absolute_url(),
+        future.get_absolute_url(),
+    ]
+    staff = django_user_model.objects.create_user("stagiaire", password="x", is_staff=True)
+    client.force_login(staff)
+    for url in addresses:
+        assert client.get(url).status_code == 404, url
+    staff.user_permissions.add(Permission.objects.get(codename=codename))
+    for url in addresses:
+        assert client.get(url).status_code == 200, url
+
+
 def test_published_post_has_no_preview_marks(client, make_post, admin_user):
     post = make_post("Publié")
     client.force_login(admin_user)
