@@ -6,9 +6,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -72,6 +74,23 @@ def contact_form(request: HttpRequest) -> HttpResponse:
         # deadline the notification is marked failed, and the cron command sends it.
         send_notification(message, within=settings.EMAIL_TIMEOUT)
     return redirect("contact:thanks")
+
+
+def expired_form(request: HttpRequest) -> HttpResponse:
+    """The form the CSRF check refused, shown again with the reader's text (site_config.errors)."""
+    form = ContactForm(request.POST)
+    form.full_clean()
+    form._errors = ErrorDict()
+    form.add_error(
+        None,
+        _(
+            "This form had expired, or your browser refused this site’s cookies. Your text is "
+            "still here: please send it again."
+        ),
+    )
+    # A new time token, which may be sent at once: she has typed her text already.
+    form.token_refresh = form.token_ripe = True
+    return render(request, TEMPLATE, {"form": form.redisplay()}, status=403)
 
 
 def subject_from_referer(request: HttpRequest) -> str:

@@ -206,6 +206,8 @@ if SECURE_HTTPS:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# A form the CSRF check refuses: French, and the contact form keeps the reader's text.
+CSRF_FAILURE_VIEW = "site_config.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Content Security Policy (django-csp; site_config/csp.py adds frame-src: the video hosts the

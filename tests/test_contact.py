@@ -243,6 +243,34 @@ def test_csrf_is_enforced(db, mailoutbox):
     assert Message.objects.count() == 1
 
 
+def test_an_expired_csrf_cookie_keeps_the_readers_text(db, mailoutbox):
+    # The cookie expired, or was refused: the text she typed comes back, in French, with
+    # what it takes to send it again at once.
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post(URL, form_data(message="Un long message tapé avec soin."))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="fr">' in html and "Votre texte est toujours là" in html
+    assert "Un long message tapé avec soin." in html
+    again = response.context["form"].data
+    data = {key: again[key] for key in again}
+    data["csrfmiddlewaretoken"] = str(response.context["csrf_token"])
+    assert browser.post(URL, data).status_code == 302
+    assert Message.objects.get().message == "Un long message tapé avec soin."
+
+
+def test_other_forms_refused_by_the_csrf_check_get_a_french_page(db):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/search/", {"q": "x"})
+    assert response.status_code in (403, 405)
+    login = browser.post("/admin/login/", {"username": "a", "password": "b"})
+    assert login.status_code == 403
+    assert (
+        '<html lang="fr">' in login.content.decode()
+        and "Formulaire expiré" in login.content.decode()
+    )
+
+
 # Bots ---------------------------------------------------------------------------------------
 
 
