@@ -140,6 +140,31 @@ class FencedCodePreprocessor(Preprocessor):
         return f"\n\n{placeholder}\n\n"
 
 
+FOOTNOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
+
+
+class FootnoteEndPreprocessor(Preprocessor):
+    """A footnote's text goes on only on indented lines in kramdown: `[^1]: La note.` then
+    `Paragraphe suivant.` is a note and a paragraph of the post, where Python-Markdown would
+    take the paragraph into the note, at the bottom of the page."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not any(FOOTNOTE_DEFINITION_RE.match(line) for line in lines):
+            return lines
+        result: list[str] = []
+        in_note = False
+        for line in lines:
+            if FOOTNOTE_DEFINITION_RE.match(line):
+                in_note = True
+            elif not line.strip():
+                in_note = False
+            elif in_note and not line.startswith(("    ", "\t")):
+                result.append("")
+                in_note = False
+            result.append(line)
+        return result
+
+
 LIST_ITEM_RE = re.compile(
     r"^(?P<indent> *)(?P<marker>[*+-]|\d+\.)(?P<space>[ ]+)(?P<content>\S.*)$"
 )
@@ -164,6 +189,7 @@ class ListIndentationPreprocessor(Preprocessor):
         if not any(LIST_ITEM_RE.match(line) for line in lines):
             return lines
         frames: list[tuple[int, int]] = []  # (kramdown content column, Python-Markdown column)
+        loose: list[bool] = []  # per frame: its content went on after a blank line
         result: list[str] = []
         last_blank = True
         fence: tuple[str, tuple[int, int] | None] | None = None  # (closing fence, its frame)
@@ -181,16 +207,26 @@ class ListIndentationPreprocessor(Preprocessor):
                 continue
             item = None if HR_LINE_RE.match(line) else LIST_ITEM_RE.match(line)
             lazy = False
+            ended_loose = False
             while frames and indent < frames[-1][0]:
                 if not last_blank and item is None and not NOT_LAZY_RE.match(line):
                     lazy = True
                     break
                 frames.pop()
+                ended_loose = ended_loose or loose.pop()
+            if ended_loose and not last_blank:
+                # An item whose content went on after a blank line ends here, at the next
+                # item: Python-Markdown would read this line as part of the item's last block
+                # (`- a`, blank, `  more`, `- b` nested b in a). kramdown ends the item.
+                result.append("")
+            if last_blank and frames and not lazy and indent >= frames[-1][0]:
+                loose[-1] = True
             container_k, container_p = frames[-1] if frames else (0, 0)
             relative = 0 if lazy else indent - container_k
             if item is not None and relative <= 3:
                 marker = item["marker"]
                 frames.append((indent + len(marker) + len(item["space"]), container_p + 4))
+                loose.append(False)
                 result.append(f"{' ' * container_p}{marker} {item['content']}")
             elif frames:
                 result.append(" " * (container_p + max(relative, 0)) + line.lstrip(" "))
@@ -747,6 +783,8 @@ class KramdownExtension(Extension):
         # Before raw HTML extraction (20) so HTML inside a fence stays code; after whitespace (30).
         md.preprocessors.register(ListIndentationPreprocessor(md), "kramdown_lists", 26)
         md.preprocessors.register(FencedCodePreprocessor(md), "gfm_fence", 25)
+        # After the fences are stashed: a `[^1]:` line shown in code is no note.
+        md.preprocessors.register(FootnoteEndPreprocessor(md), "kramdown_footnote_end", 24.5)
         md.preprocessors.register(BlockExtensionPreprocessor(md, self), "kramdown_ial", 24)
         parser = md.parser
         parser.blockprocessors.register(AttributeListBlockProcessor(parser), "kramdown_ial", 110)
