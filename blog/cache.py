@@ -223,6 +223,9 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not getattr(settings, "PAGE_CACHE_ENABLED", True) or not _is_cacheable_request(request):
             return self.get_response(request)
+        # A host not in ALLOWED_HOSTS gets its 400 here too, as from any page not cached
+        # (DisallowedHost, raised by get_host, becomes Django's 400).
+        request.get_host()
         stamp = content_stamp()
         # Compressed and plain copies are kept apart (GZipMiddleware sits inside this one).
         variant = "gzip" if _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else ""

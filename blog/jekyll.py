@@ -1293,12 +1293,14 @@ def archive_paths(site: SiteConfig, kind: str, folder: str | None, name: str) ->
     if pattern.startswith("//"):  # an empty folder: pages at the root
         pattern = pattern[1:]
     paths = []
-    for form in (name, name.lower(), jekyll_slugify(name)):
-        if not form:
-            continue
-        path = old_path(site.baseurl + pattern.replace(":name", form).replace(":type", kind))
-        if path not in paths and path != "/":
-            paths.append(path)
+    # Under a baseurl, also as links in posts read once `{{ site.baseurl }}` is gone.
+    for base in dict.fromkeys((site.baseurl, "")):
+        for form in (name, name.lower(), jekyll_slugify(name)):
+            if not form:
+                continue
+            path = old_path(base + pattern.replace(":name", form).replace(":type", kind))
+            if path not in paths and path != "/":
+                paths.append(path)
     return paths
 
 

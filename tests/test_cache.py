@@ -165,3 +165,10 @@ def test_compressed_and_plain_copies_are_kept_apart(cached, client, make_post):
     assert "Billet compressé" in plain.content.decode()
     again = client.get("/feed.xml", HTTP_ACCEPT_ENCODING="gzip")
     assert again["Content-Encoding"] == "gzip"
+
+
+def test_a_host_not_allowed_gets_a_400_from_the_cache_too(cached, client, make_post, settings):
+    settings.ALLOWED_HOSTS = ["carnet.example"]
+    make_post("Billet")
+    assert client.get("/", HTTP_HOST="carnet.example").status_code == 200  # now in the cache
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400

@@ -1354,6 +1354,21 @@ def test_what_the_sanitiser_removes_is_reported(tmp_path):
     assert "<script>" in message and "<form>" not in message and "youtube" not in message
 
 
+def test_tag_and_category_pages_under_a_baseurl_also_answer_without_it(tmp_path, client):
+    # `{{ site.baseurl }}/category/cuisine/` in a post becomes `/category/cuisine/`.
+    root = tmp_path / "site"
+    write(root / "_config.yml", "baseurl: /blog\n")
+    write(root / "_posts" / "2020-01-01-a.md", "---\ncategory: cuisine\ntags: [ess]\n---\nA.")
+    import_site([root])
+    for old, new in [
+        ("/blog/category/cuisine/", "/categories/cuisine/"),
+        ("/category/cuisine/", "/categories/cuisine/"),
+        ("/tag/ess/", "/tags/ess/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response.get("Location")) == (301, new), old
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
