@@ -60,7 +60,11 @@ def _postgresql_ids(terms: list[str]) -> list[int]:
     # The stored tsvector column of migration 0002 (not a model field: it exists on
     # PostgreSQL only). Ranking from it costs a read, not a to_tsvector of every match.
     vector = RawSQL("blog_post.search_vector", [], output_field=SearchVectorField())
-    query = SearchQuery(" ".join(terms), config=POSTGRES_CONFIG, search_type="plain")
+    # Each word a prefix of the stored lexemes: the French stemmer keeps some plurals
+    # (`vélos` stays `velos`), so `velo` alone would miss them. Terms are runs of \w: safe.
+    query = SearchQuery(
+        " & ".join(f"{term}:*" for term in terms), config=POSTGRES_CONFIG, search_type="raw"
+    )
     return list(
         Post.objects.published()
         .annotate(document=vector, rank=SearchRank(vector, query))
@@ -73,7 +77,7 @@ def _postgresql_ids(terms: list[str]) -> list[int]:
 def _sqlite_ids(terms: list[str]) -> list[int]:
     # Terms are runs of \w, so quoting them makes a valid FTS5 string; the trailing * makes
     # each a prefix, the nearest FTS5 has to stemming (`cooperative` finds `cooperatives`).
-    match = " ".join(f'"{term}"*' for term in terms)
+    match = " ".join(f'"{_singular(term)}"*' for term in terms)
     published = Post.objects.published().order_by().values("pk")
     published_sql, published_params = published.query.sql_with_params()
     # bm25 is lower for better matches; a word of the title weighs ten of the body.
@@ -89,6 +93,12 @@ def _sqlite_ids(terms: list[str]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *published_params, MAX_RESULTS])
         return [row[0] for row in cursor.fetchall()]
+
+
+def _singular(term: str) -> str:
+    """The word without a plural s or x, so that as a prefix it finds the singular too
+    (`economies` finds `economie`)."""
+    return term[:-1] if len(term) > 3 and term[-1] in "sx" else term
 
 
 def _fallback_ids(terms: list[str]) -> list[int]:
