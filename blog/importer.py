@@ -393,7 +393,12 @@ class _Import:
                 return site.baseurl + "/" + path
             return None
 
-        return jekyll.LiquidContext(site_url=settings.SITE_URL, post_url=post_url, link=link)
+        return jekyll.LiquidContext(
+            site_url=settings.SITE_URL,
+            post_url=post_url,
+            link=link,
+            variables=jekyll.liquid_variables(document),
+        )
 
     # --- resolving: Liquid, files, hash ---------------------------------------------------
 
@@ -416,6 +421,12 @@ class _Import:
                 jekyll.UNSUPPORTED: _("Liquid the new site cannot run, removed: %(tag)s"),
                 jekyll.UNRESOLVED: _("link to a post or file that was not found, removed: %(tag)s"),
                 jekyll.UNCLOSED: _("Liquid block never closed, left as is: %(tag)s"),
+                jekyll.UNKNOWN_CONDITION: _(
+                    "Liquid condition the new site cannot evaluate, its first branch kept: %(tag)s"
+                ),
+                jekyll.LOOP_REMOVED: _(
+                    "Liquid loop over the old site's data, removed with what it showed: %(tag)s"
+                ),
             }
             seen: set[tuple[str, str]] = set()
             for kind, tag in problems:

@@ -143,7 +143,7 @@ class SiteConfig:
     # `{{ site.url }}{{ post.id }}`): the Liquid inside its <id> or <guid>.
     feed_id_template: str = ""
     # _config.yml's text settings, as `{{ site.NAME }}` gives them (production_url…).
-    site_values: dict[str, str] = field(default_factory=dict)
+    site_values: dict[str, object] = field(default_factory=dict)
     feed_categories: tuple[str, ...] = ()
     feed_tags_path: str = ""
     # Jekyll 4's `collections_dir`: the folder holding _posts and _drafts, not a category.
@@ -388,9 +388,9 @@ def load_site(root: Path) -> SiteConfig:
         feed_plugin_path=_feed_plugin_path(root, config),
         feed_id_template=feed_id_template,
         site_values={
-            f"site.{key}": str(value)
+            f"site.{key}": value if isinstance(value, bool) else str(value)
             for key, value in config.items()
-            if isinstance(value, str | int | float) and not isinstance(value, bool)
+            if isinstance(value, str | int | float | bool)
         },
         feed_categories=feed_categories,
         feed_tags_path=feed_tags_path,
@@ -996,7 +996,8 @@ def old_feed_value(template: str, site: SiteConfig, post_id: str, url: str) -> s
         token = token.strip()
         if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
             return token[1:-1]
-        return variables.get(token)
+        value = variables.get(token)
+        return None if value is None or isinstance(value, bool) else str(value)
 
     out: list[str] = []
     position = 0
@@ -1708,6 +1709,8 @@ TOKEN = re.compile(r"\{%(-?)(.*?)(-?)%\}|\{\{(-?)(.*?)(-?)\}\}", re.S)
 UNSUPPORTED = "unsupported"
 UNRESOLVED = "unresolved"
 UNCLOSED = "unclosed"
+UNKNOWN_CONDITION = "condition"
+LOOP_REMOVED = "loop"
 
 
 def _end_tag(name: str) -> re.Pattern:
@@ -1726,6 +1729,9 @@ class LiquidContext:
     site_url: str = ""
     post_url: Callable[[str], str | None] = lambda name: None
     link: Callable[[str], str | None] = lambda path: None
+    # What `{{ page.title }}`, `{{ site.title }}` or an `assign`ed name gave on the old site
+    # (text, numbers, true or false).
+    variables: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -1770,7 +1776,10 @@ def _atom(token: str, context: LiquidContext) -> str | None:
         return ""  # the new site is served at its root
     if token == "site.url":
         return context.site_url
-    return None
+    value = context.variables.get(token)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
 
 
 def _evaluate(expression: str, context: LiquidContext) -> str | None:
@@ -1821,9 +1830,276 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
     a stored body names no host, so an import made before SITE_URL is set still links right,
     and feeds make links absolute when they are served. Alone, it is the new site's address.
     """
-    result = _render_liquid(text, replace(context, site_url=SITE_URL_MARK))
+    marked = replace(context, site_url=SITE_URL_MARK, variables=dict(context.variables))
+    flow = _ControlFlow(marked)
+    result = _render_liquid(flow.run(text), marked)
+    result.problems[:0] = flow.problems
     result.text = LINKED_SITE_URL.sub(r"\1", result.text).replace(SITE_URL_MARK, context.site_url)
     return result
+
+
+# --- Liquid control flow: if, unless, case, for, capture, assign --------------------------
+
+TAG = re.compile(r"\{%(-?)\s*(\w+)(.*?)(-?)%\}", re.S)
+OPAQUE_BLOCKS = {"raw": END_RAW, "comment": END_COMMENT, "highlight": END_HIGHLIGHT}
+# Each block, the tags that split it into branches.
+FLOW_BLOCKS = {
+    "if": ("elsif", "else"),
+    "unless": ("elsif", "else"),
+    "case": ("when", "else"),
+    "for": ("else",),
+    "capture": (),
+}
+LOOP_LIMIT = 100
+UNKNOWN = object()
+# What Jekyll gives `page` and `site` besides the front matter and _config.yml: unknown here.
+JEKYLL_PAGE_DATA = frozenset(
+    {"url", "date", "id", "categories", "category", "tags", "content", "excerpt", "path",
+     "next", "previous", "collection", "relative_path", "dir", "name", "output", "slug"}
+)  # fmt: skip
+JEKYLL_SITE_DATA = frozenset(
+    {"posts", "pages", "tags", "categories", "time", "data", "collections", "documents",
+     "static_files", "html_pages", "html_files", "related_posts", "github", "drafts"}
+)  # fmt: skip
+CONDITION_RE = re.compile(r"\s+(==|!=|<>|<=|>=|<|>|contains)\s+")
+
+
+@dataclass
+class _Block:
+    name: str
+    branches: list[tuple[str, str, list]]  # (tag, its arguments, children)
+
+
+class _ControlFlow:
+    """What Liquid's blocks showed, resolved before the rest of the Liquid: the branch of an
+    `if` whose condition holds (literals, `page.*` from the front matter, `site.*` from
+    _config.yml, assigned names), a `for` over a range repeated, a `capture` kept for later
+    instead of shown where it stands. A condition it cannot know keeps its first branch, and
+    a loop over site data is removed; both are reported."""
+
+    def __init__(self, context: LiquidContext):
+        self.context = context
+        self.problems: list[tuple[str, str]] = []
+        self.unknown_names: set[str] = set()
+
+    def run(self, text: str) -> str:
+        if "{%" not in text or not TAG.search(text):
+            return text
+        nodes, _end = self._parse(text, 0, ())
+        return self._render(nodes)
+
+    # Parsing: text and blocks, raw/comment/highlight left whole for the flat pass.
+    def _parse(self, text: str, position: int, stops: tuple[str, ...]):
+        nodes: list = []
+        strip_next = False
+        while True:
+            match = TAG.search(text, position)
+            chunk = text[position : match.start() if match else len(text)]
+            if strip_next:
+                chunk = chunk.lstrip()
+            if match and match.group(1) == "-" and _is_flow_tag(match.group(2), stops):
+                chunk = chunk.rstrip()
+            nodes.append(chunk)
+            strip_next = False
+            if match is None:
+                return nodes, None
+            name, arguments = match.group(2), match.group(3).strip()
+            if name in OPAQUE_BLOCKS:
+                closing = OPAQUE_BLOCKS[name].search(text, match.end())
+                end = closing.end() if closing else match.end()
+                nodes.append(text[match.start() : end])
+                position = end
+                continue
+            if name in stops:
+                return nodes, match
+            strip_next = match.group(4) == "-"
+            if name in FLOW_BLOCKS:
+                block, position, strip_next = self._parse_block(text, match, name, arguments)
+                nodes.append(block)
+                continue
+            if name == "assign":
+                self._assign(arguments)
+            elif name in ("break", "continue"):
+                pass  # without the loop's data, a whole iteration is kept or dropped
+            else:
+                nodes.append(match.group(0))  # for the flat pass: link, post_url, unknown
+                strip_next = False
+            position = match.end()
+
+    def _parse_block(self, text: str, opening: re.Match, name: str, arguments: str):
+        branches: list[tuple[str, str, list]] = []
+        tag, position = name, opening.end()
+        stops = (*FLOW_BLOCKS[name], "end" + name)
+        while True:
+            children, stop = self._parse(text, position, stops)
+            if opening.group(4) == "-" and children and isinstance(children[0], str):
+                children[0] = children[0].lstrip()
+            branches.append((tag, arguments, children))
+            if stop is None:  # never closed: what Liquid refuses; kept as it was
+                self.problems.append((UNCLOSED, re.sub(r"\s+", " ", opening.group(0))))
+                return _Block(name, branches), len(text), False
+            if stop.group(2) == "end" + name:
+                return _Block(name, branches), stop.end(), stop.group(4) == "-"
+            tag, arguments = stop.group(2), stop.group(3).strip()
+            position, opening = stop.end(), stop
+
+    # Rendering
+    def _render(self, nodes: list) -> str:
+        out = []
+        for node in nodes:
+            out.append(node if isinstance(node, str) else self._render_block(node))
+        return "".join(out)
+
+    def _render_block(self, block: _Block) -> str:
+        written = "{% " + block.name + " " + block.branches[0][1] + " %}"
+        if block.name == "capture":
+            self.context.variables[block.branches[0][1].split()[0]] = self._render(
+                block.branches[0][2]
+            ).strip()
+            return ""
+        if block.name == "for":
+            return self._render_loop(block, written)
+        subject = self._value(block.branches[0][1]) if block.name == "case" else None
+        for tag, arguments, children in block.branches:
+            if tag == "else":
+                return self._render(children)
+            if block.name == "case":
+                if tag == "case":
+                    continue
+                values = [self._value(part) for part in re.split(r"\s*,\s*|\s+or\s+", arguments)]
+                holds = UNKNOWN if subject is UNKNOWN or UNKNOWN in values else subject in values
+            else:
+                holds = self._condition(arguments)
+                if tag == "unless" and holds is not UNKNOWN:
+                    holds = not holds
+            if holds is UNKNOWN:
+                self.problems.append((UNKNOWN_CONDITION, written))
+                return self._render(children)
+            if holds:
+                return self._render(children)
+        return ""
+
+    def _render_loop(self, block: _Block, written: str) -> str:
+        arguments = block.branches[0][1]
+        loop = re.match(r"(\w+)\s+in\s+\((-?\d+)\.\.(-?\d+)\)", arguments)
+        if loop is None:
+            self.problems.append((LOOP_REMOVED, written))
+            return ""
+        start, stop = int(loop.group(2)), int(loop.group(3))
+        count = max(0, min(stop - start + 1, LOOP_LIMIT))
+        if count == 0:
+            else_branch = [children for tag, _args, children in block.branches if tag == "else"]
+            return self._render(else_branch[0]) if else_branch else ""
+        name = loop.group(1)
+        out = []
+        uses = re.compile(r"\{\{-?\s*(" + re.escape(name) + r"\b[^}]*?)\s*-?\}\}")
+        for number in range(start, start + count):
+            self.context.variables[name] = number
+            rendered = self._render(block.branches[0][2])
+            # The loop's variable, while it has this iteration's value.
+            out.append(
+                uses.sub(lambda m: _evaluate(m.group(1), self.context) or m.group(0), rendered)
+            )
+        self.context.variables.pop(name, None)
+        return "".join(out)
+
+    # Values and conditions
+    def _assign(self, arguments: str) -> None:
+        name, _equals, expression = arguments.partition("=")
+        name = name.strip()
+        if not re.fullmatch(r"\w+", name):
+            return
+        value = self._value(expression) if _equals and "|" not in expression else UNKNOWN
+        if value is UNKNOWN:
+            self.unknown_names.add(name)
+            self.context.variables.pop(name, None)
+        else:
+            self.unknown_names.discard(name)
+            self.context.variables[name] = value
+
+    def _value(self, token: str):
+        token = token.strip()
+        if token in ("true", "false"):
+            return token == "true"
+        if token in ("nil", "null", "empty", "blank"):
+            return None
+        if re.fullmatch(r"-?\d+", token):
+            return int(token)
+        if re.fullmatch(r"-?\d+\.\d+", token):
+            return float(token)
+        if token in self.context.variables:
+            return self.context.variables[token]
+        value = _evaluate(token, self.context)
+        if value is not None:
+            return value
+        if re.fullmatch(r"\w+(\.\w+)?", token) and token not in self.unknown_names:
+            head, _dot, key = token.partition(".")
+            # What Liquid had no value for is nil: a front matter key or setting not written,
+            # a name never assigned. Jekyll's own page and site data stay unknown here.
+            if (
+                (head == "page" and key not in JEKYLL_PAGE_DATA)
+                or (head == "site" and key not in JEKYLL_SITE_DATA)
+                or not key
+                and head not in ("forloop", "include", "paginator", "layout")
+            ):
+                return None
+        return UNKNOWN
+
+    def _condition(self, expression: str):
+        # Liquid reads `and`/`or` right to left, without precedence.
+        parts = re.split(r"\s+(and|or)\s+", expression.strip())
+        result = self._comparison(parts[-1])
+        for index in range(len(parts) - 3, -1, -2):
+            left, operator = self._comparison(parts[index]), parts[index + 1]
+            if UNKNOWN in (left, result):
+                known = left if result is UNKNOWN else result
+                if known is UNKNOWN or (operator == "and") == bool(known):
+                    result = UNKNOWN
+                    continue
+                result = known
+            else:
+                result = (left and result) if operator == "and" else (left or result)
+        return result
+
+    def _comparison(self, expression: str):
+        split = CONDITION_RE.split(expression.strip(), maxsplit=1)
+        if len(split) == 1:
+            value = self._value(split[0])
+            return value if value is UNKNOWN else value not in (None, False)
+        left, operator, right = self._value(split[0]), split[1], self._value(split[2])
+        if UNKNOWN in (left, right):
+            return UNKNOWN
+        try:
+            if operator == "contains":
+                return str(right) in str(left)
+            return {
+                "==": left == right, "!=": left != right, "<>": left != right,
+                "<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right,
+            }[operator]  # fmt: skip
+        except TypeError:
+            return False
+
+
+def liquid_variables(document: Document) -> dict[str, object]:
+    """`site.*` (text settings of _config.yml) and `page.*` (the front matter, the title and
+    the date) as Liquid gave them to this post; `site.url` and `site.baseurl` have their own
+    handling (the new site's address, and none)."""
+    site = document.source.site
+    variables = {
+        key: value
+        for key, value in site.site_values.items()
+        if key not in ("site.url", "site.baseurl")
+    }
+    for key, value in document.data.items():
+        if isinstance(value, str | int | float | bool):
+            variables[f"page.{key}"] = value
+    if document.title:
+        variables["page.title"] = document.title
+    return variables
+
+
+def _is_flow_tag(name: str, stops: tuple[str, ...]) -> bool:
+    return name in FLOW_BLOCKS or name in stops or name.startswith("end") or name == "assign"
 
 
 def _render_liquid(text: str, context: LiquidContext) -> LiquidResult:
