@@ -223,6 +223,17 @@ class ListIndentationPreprocessor(Preprocessor):
                 loose[-1] = True
             container_k, container_p = frames[-1] if frames else (0, 0)
             relative = 0 if lazy else indent - container_k
+            if (
+                frames
+                and not last_blank
+                and item is None
+                and 0 <= relative <= 3
+                and FENCE_START_RE.match(line.lstrip(" "))
+            ):
+                # A fence right under an item's text (GFM lets it interrupt): Python-Markdown
+                # would read it as the text's continuation, backticks and all.
+                result.append("")
+                loose[-1] = True
             if item is not None and relative <= 3:
                 marker = item["marker"]
                 frames.append((indent + len(marker) + len(item["space"]), container_p + 4))

@@ -58,6 +58,13 @@ def test_fence_right_after_a_paragraph_line_and_inside_a_list_item():
     assert re.search(r"<li>\s*<p>un élément</p>\s*<pre><code>dedans\n</code></pre>", html)
 
 
+def test_fence_right_under_an_item_text_is_code_and_ends_no_list():
+    # GFM lets the fence interrupt the item's text; the next item stays a sibling.
+    html = render("- item\n  ```\n  code\n  ```\n- autre\n")
+    assert "<code>code\n</code></pre>" in html and "`" not in html
+    assert html.count("<ul>") == 1 and html.count("<li>") == 2
+
+
 def test_indented_code_block():
     assert "<pre><code>x = 1\n</code></pre>" in render("Texte\n\n    x = 1\n")
 
