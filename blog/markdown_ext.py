@@ -228,10 +228,10 @@ class ListIndentationPreprocessor(Preprocessor):
                 and not last_blank
                 and item is None
                 and 0 <= relative <= 3
-                and FENCE_START_RE.match(line.lstrip(" "))
+                and (FENCE_START_RE.match(line.lstrip(" ")) or line.lstrip(" ").startswith(">"))
             ):
-                # A fence right under an item's text (GFM lets it interrupt): Python-Markdown
-                # would read it as the text's continuation, backticks and all.
+                # A fence or a quote right under an item's text (GFM lets them interrupt it):
+                # Python-Markdown would read it as the text's continuation, `>` and all.
                 result.append("")
                 loose[-1] = True
             if item is not None and relative <= 3:

@@ -63,6 +63,10 @@ def test_fence_right_under_an_item_text_is_code_and_ends_no_list():
     html = render("- item\n  ```\n  code\n  ```\n- autre\n")
     assert "<code>code\n</code></pre>" in html and "`" not in html
     assert html.count("<ul>") == 1 and html.count("<li>") == 2
+    # A quote too: kramdown showed a quote, not "> une citation".
+    html = render("- un point\n  > une citation\n- deux\n")
+    assert re.search(r"<blockquote>\s*<p>une citation</p>\s*</blockquote>", html)
+    assert "&gt;" not in html and html.count("<li>") == 2
 
 
 def test_indented_code_block():
