@@ -140,6 +140,22 @@ class FencedCodePreprocessor(Preprocessor):
         return f"\n\n{placeholder}\n\n"
 
 
+REFERENCE_IN_BRACKETS_RE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)<([^>\n]*\s[^>\n]*)>", re.M)
+
+
+class ReferenceAddressPreprocessor(Preprocessor):
+    """`[charte]: <https://exemple.fr/ma charte.pdf>`: kramdown takes an address with spaces
+    between angle brackets; Python-Markdown wants none, and showed the definition as text."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if "]:" not in text:
+            return lines
+        return REFERENCE_IN_BRACKETS_RE.sub(
+            lambda m: m.group(1) + "<" + re.sub(r"\s", "%20", m.group(2)) + ">", text
+        ).split("\n")
+
+
 FOOTNOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
 
 
@@ -796,6 +812,7 @@ class KramdownExtension(Extension):
         md.preprocessors.register(FencedCodePreprocessor(md), "gfm_fence", 25)
         # After the fences are stashed: a `[^1]:` line shown in code is no note.
         md.preprocessors.register(FootnoteEndPreprocessor(md), "kramdown_footnote_end", 24.5)
+        md.preprocessors.register(ReferenceAddressPreprocessor(md), "kramdown_ref_spaces", 24.4)
         md.preprocessors.register(BlockExtensionPreprocessor(md, self), "kramdown_ial", 24)
         parser = md.parser
         parser.blockprocessors.register(AttributeListBlockProcessor(parser), "kramdown_ial", 110)

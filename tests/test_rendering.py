@@ -69,6 +69,11 @@ def test_fence_right_under_an_item_text_is_code_and_ends_no_list():
     assert "&gt;" not in html and html.count("<li>") == 2
 
 
+def test_a_reference_address_with_spaces_in_angle_brackets_is_a_link():
+    html = render("Voir [la charte][charte].\n\n[charte]: <https://exemple.fr/ma charte.pdf>\n")
+    assert html == '<p>Voir <a href="https://exemple.fr/ma%20charte.pdf">la charte</a>.</p>'
+
+
 def test_indented_code_block():
     assert "<pre><code>x = 1\n</code></pre>" in render("Texte\n\n    x = 1\n")
 
