@@ -168,15 +168,17 @@ class FootnoteEndPreprocessor(Preprocessor):
         if not any(FOOTNOTE_DEFINITION_RE.match(line) for line in lines):
             return lines
         result: list[str] = []
-        in_note = False
+        # Right under a definition's first line: an unindented line ends the note. Once an
+        # indented line went on with it, kramdown takes an unindented one lazily.
+        first_line = False
         for line in lines:
             if FOOTNOTE_DEFINITION_RE.match(line):
-                in_note = True
-            elif not line.strip():
-                in_note = False
-            elif in_note and not line.startswith(("    ", "\t")):
+                first_line = True
+            elif not line.strip() or line.startswith(("    ", "\t")):
+                first_line = False
+            elif first_line:
                 result.append("")
-                in_note = False
+                first_line = False
             result.append(line)
         return result
 
@@ -235,8 +237,9 @@ class ListIndentationPreprocessor(Preprocessor):
                 # item: Python-Markdown would read this line as part of the item's last block
                 # (`- a`, blank, `  more`, `- b` nested b in a). kramdown ends the item.
                 result.append("")
+                loose[:] = [True] * len(loose)  # the blank is in the items still open too
             if last_blank and frames and not lazy and indent >= frames[-1][0]:
-                loose[-1] = True
+                loose[:] = [True] * len(loose)
             container_k, container_p = frames[-1] if frames else (0, 0)
             relative = 0 if lazy else indent - container_k
             if (
@@ -249,7 +252,7 @@ class ListIndentationPreprocessor(Preprocessor):
                 # A fence or a quote right under an item's text (GFM lets them interrupt it):
                 # Python-Markdown would read it as the text's continuation, `>` and all.
                 result.append("")
-                loose[-1] = True
+                loose[:] = [True] * len(loose)
             if item is not None and relative <= 3:
                 marker = item["marker"]
                 frames.append((indent + len(marker) + len(item["space"]), container_p + 4))

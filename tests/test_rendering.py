@@ -69,6 +69,13 @@ def test_fence_right_under_an_item_text_is_code_and_ends_no_list():
     assert "&gt;" not in html and html.count("<li>") == 2
 
 
+def test_an_outer_item_after_a_loose_nested_list_stays_outside():
+    html = render("1. un\n   - b\n\n     suite\n   - c\n2. deux\n")
+    assert html.count("<ol>") == 1 and html.count("<ul>") == 1
+    # `deux` is the outer list's second item, after the nested list has closed.
+    assert re.search(r"</ul>\s*</li>\s*<li>\s*(<p>)?deux", html)
+
+
 def test_a_reference_address_with_spaces_in_angle_brackets_is_a_link():
     html = render("Voir [la charte][charte].\n\n[charte]: <https://exemple.fr/ma charte.pdf>\n")
     assert html == '<p>Voir <a href="https://exemple.fr/ma%20charte.pdf">la charte</a>.</p>'
