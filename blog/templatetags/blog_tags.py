@@ -13,9 +13,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import strip_tags
+from django.utils.html import conditional_escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from blog import rendering
 from blog.models import Post, SiteIdentity, plain_search_text
 
 register = template.Library()
@@ -73,6 +74,16 @@ def contact_url(subject: str = "") -> str:
     except NoReverseMatch:
         return ""
     return f"{url}?{urlencode({'subject': subject})}" if subject else url
+
+
+@register.filter
+def typeset(text: str) -> SafeString:
+    """A title or a name as posts' text is set: escaped, with French no-break spaces before
+    `: ; ! ?` and inside « », so that no line starts with a lone `»` or `?`."""
+    escaped = conditional_escape(text)
+    if not settings.MARKDOWN_FRENCH_TYPOGRAPHY:
+        return escaped
+    return mark_safe(rendering.apply_french_typography(escaped))  # noqa: S308 - escaped above
 
 
 @register.filter
