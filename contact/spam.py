@@ -40,7 +40,8 @@ SPAM_WORDS = (
 MAX_LINKS = 3
 # Each link counts once: `https://www.…`, an `<a href="http…">` or a `[url=http…]` is one link.
 LINK_RE = re.compile(
-    r"<a\s[^>]*>|\[url=[^\]]*\]|\[url\][^\[]*|https?://\S+|(?<![\w./])www\.\S+",
+    r"<a\s[^>]*>|\[url=[^\]]*\]|\[url\][^\[]*|https?://[^\s,<>\"'\]]+"
+    r"|(?<![\w./])www\.[^\s,<>\"'\]]+",
     re.IGNORECASE,
 )
 

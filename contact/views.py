@@ -88,8 +88,15 @@ def expired_form(request: HttpRequest) -> HttpResponse:
             "still here: please send it again."
         ),
     )
-    # A new time token, which may be sent at once: she has typed her text already.
-    form.token_refresh = form.token_ripe = True
+    # A new time token, which may be sent at once if hers was genuine and had ripened: she
+    # has typed her text already. A bot's forged or early token gets an ordinary one.
+    form.token_refresh = True
+    try:
+        spam.check_token(request.POST.get("token", ""))
+    except spam.TokenError as error:
+        form.token_ripe = error.ripe
+    else:
+        form.token_ripe = True
     return render(request, TEMPLATE, {"form": form.redisplay()}, status=403)
 
 

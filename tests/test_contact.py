@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import socketserver
 import threading
 import time
@@ -259,6 +260,20 @@ def test_an_expired_csrf_cookie_keeps_the_readers_text(db, mailoutbox):
     assert Message.objects.get().message == "Un long message tapé avec soin."
 
 
+def test_a_bot_refused_by_the_csrf_check_gets_no_ripe_time_token(db):
+    # No cookie, a forged time token: the form comes back, but sending it at once is still
+    # "too fast", as for any bot.
+    bot = Client(enforce_csrf_checks=True)
+    first = bot.post(URL, form_data(token="forged"))
+    assert first.status_code == 403
+    again = first.context["form"].data
+    data = {key: again[key] for key in again}
+    data["csrfmiddlewaretoken"] = str(first.context["csrf_token"])
+    response = bot.post(URL, data)
+    assert response.status_code == 400 and "bien vite" in response.content.decode()
+    assert not Message.objects.exists()
+
+
 def test_other_forms_refused_by_the_csrf_check_get_a_french_page(db):
     browser = Client(enforce_csrf_checks=True)
     response = browser.post("/search/", {"q": "x"})
@@ -447,6 +462,11 @@ def test_each_link_counts_once(links):
     assert spam.spam_reason(name="Lou", subject="Liens", message=links) == ""
 
 
+def test_links_joined_by_commas_each_count():
+    text = ",".join(f"https://spam{i}.example/buy" for i in range(8))
+    assert spam.spam_reason(name="Lou", subject="Hi", message=text) == "8 liens"
+
+
 def test_ordinary_words_and_a_link_are_not_spam():
     assert (
         spam.spam_reason(
@@ -545,6 +565,35 @@ def test_a_slow_mail_server_keeps_the_reader_waiting_no_longer_than_email_timeou
     message = Message.objects.get()
     assert message.notification_status == Message.Notification.FAILED
     assert "plus de 1\u00a0s" in message.notification_error  # the cron command sends it later
+
+
+def test_the_acknowledgement_gets_only_what_is_left_of_the_wait(client, db, smtp_stub, settings):
+    # Each exchange takes about 0.75 s: the notification fits in EMAIL_TIMEOUT, the
+    # acknowledgement after it does not, and is given up rather than doubling the wait.
+    smtp_stub.accept = True
+    smtp_stub.drip = 0.008
+    settings.EMAIL_TIMEOUT = 1
+    settings.CONTACT_SEND_ACKNOWLEDGEMENT = True
+    assert client.post(URL, form_data()).status_code == 302
+    message = Message.objects.get()
+    assert message.notification_status == Message.Notification.SENT
+    assert message.acknowledged_at is None
+    assert len(smtp_stub.received) == 1
+
+
+def test_a_deadline_gives_back_a_timer_already_running():
+    from contact.notifications import deadline
+
+    previous = signal.signal(signal.SIGALRM, lambda *args: None)
+    signal.setitimer(signal.ITIMER_REAL, 100)
+    try:
+        with deadline(5):
+            pass
+        remaining = signal.getitimer(signal.ITIMER_REAL)[0]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert 90 < remaining <= 100
 
 
 def test_refusing_mail_server_keeps_the_message_and_the_command_sends_it(
