@@ -16,8 +16,15 @@ from taggit.forms import TagWidget
 from taggit.models import Tag
 from taggit.utils import edit_string_for_tags
 
-from blog.models import RESERVED_PAGE_SLUGS, Page, Post, Upload, is_free_page_address
-from blog.rendering import RenderError
+from blog.models import (
+    RESERVED_PAGE_SLUGS,
+    Page,
+    Post,
+    Upload,
+    is_free_page_address,
+    render_post_fields,
+)
+from blog.rendering import RenderError, RenderOptions, render_markdown
 
 # What a post may show inline. SVG is left out on purpose: served from the site's own
 # address, an SVG file can carry script.
@@ -162,13 +169,22 @@ class PostAdminForm(forms.ModelForm):
         return cleaned
 
     def _check_renders(self, cleaned: dict) -> None:
-        """A text the renderer refuses is an error in the form, not a server error on save."""
-        fields = ("body", "excerpt", "excerpt_separator", "hard_wrap", "markdown")
-        post = Post(**{name: cleaned[name] for name in fields if name in cleaned})
+        """A text the renderer refuses is an error in the form, not a server error on save.
+        What it renders is handed to the saved post, which renders nothing again."""
+        fields = ("title", "description", "body", "excerpt", "excerpt_separator")
+        post = Post(**{name: cleaned[name] for name in (*fields, "hard_wrap", "markdown")
+                       if name in cleaned})  # fmt: skip
+        source = post.render_input()
         try:
-            post.render()
+            rendered = render_post_fields(source)
         except RenderError as error:
-            self.add_error("body", _("This text cannot be shown: %(reason)s.") % {"reason": error})
+            self.add_error("body", render_refusal(error))
+        else:
+            self.instance.use_rendered(source, rendered)
+
+
+def render_refusal(error: RenderError) -> str:
+    return _("This text cannot be shown: %(reason)s.") % {"reason": error}
 
 
 class PageAdminForm(forms.ModelForm):
@@ -186,6 +202,17 @@ class PageAdminForm(forms.ModelForm):
             "menu_order",
             "front_matter",
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        options = RenderOptions(
+            hard_wrap=cleaned.get("hard_wrap", False), markdown=cleaned.get("markdown", True)
+        )
+        try:
+            render_markdown(cleaned.get("body", ""), options)
+        except RenderError as error:
+            self.add_error("body", render_refusal(error))
+        return cleaned
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

@@ -393,6 +393,42 @@ def test_a_text_nested_too_deep_is_refused_and_breaks_no_later_render(author_cli
     assert "<p>Un <em>paragraphe</em>.</p>" in response.json()["html"]
 
 
+def test_a_page_too_nested_to_render_is_a_form_error_too(admin_client, db):
+    response = admin_client.post(
+        reverse("admin:blog_page_add"),
+        {
+            "title": "Gouffre",
+            "slug": "gouffre",
+            "body": NESTED_TOO_DEEP,
+            "markdown": "on",
+            "is_published": "on",
+            "menu_order": "0",
+            "front_matter": "{}",
+        },
+    )
+    assert response.status_code == 200 and "imbriqué" in response.content.decode()
+    assert not Page.objects.exists()
+
+
+def test_saving_a_post_renders_it_once(admin_client, db, monkeypatch):
+    # The form checks that the text renders; the save takes that rendering.
+    from blog import forms, models
+
+    calls = []
+    real = models.render_post_fields
+
+    def counted(source):
+        calls.append(source)
+        return real(source)
+
+    monkeypatch.setattr(models, "render_post_fields", counted)
+    monkeypatch.setattr(forms, "render_post_fields", counted)
+    response = admin_client.post(reverse("admin:blog_post_add"), post_form_data())
+    assert response.status_code == 302
+    assert len(calls) == 1
+    assert "<p>Premier paragraphe.</p>" in Post.objects.get().body_html
+
+
 def test_preview_of_a_text_written_in_html_does_not_read_it_as_markdown(author_client):
     body = "<p>Pas *en italique*</p>\n\n    <div>Pas un bloc de code</div>"
     url = reverse("admin:blog_post_preview")
