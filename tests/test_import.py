@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import filecmp
 import io
 import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -1289,7 +1291,9 @@ def test_hand_made_tag_and_category_pages_lead_to_the_new_lists(tmp_path, client
     assert reasons["tags.html"].endswith("vers la liste des étiquettes")
 
 
-def test_every_image_and_document_the_old_site_served_lives_on(tmp_path, client, settings):
+def test_every_image_and_document_the_old_site_served_lives_on(
+    tmp_path, client, settings, monkeypatch
+):
     # Linked from a post or not: other sites and search engines link to them too.
     root = tmp_path / "site"
     write(root / "_config.yml", "baseurl: /blog\n")
@@ -1316,8 +1320,17 @@ def test_every_image_and_document_the_old_site_served_lives_on(tmp_path, client,
     assert report.files_copied == 3
     reasons = {outcome.path: outcome.reason for outcome in report.outcomes}
     assert reasons["cv.html"].startswith("fichier HTML sans en-tête YAML")
-    # A re-run copies nothing again.
+    # A re-run copies nothing again, and after its sources are touched (a fresh clone), reads
+    # them once, not on every run.
     assert import_site([root]).files_copied == 0
+    later = time.time() + 60
+    for path in root.rglob("*.png"):
+        os.utime(path, (later, later))
+    assert import_site([root]).files_copied == 0
+    compared = []
+    monkeypatch.setattr(filecmp, "cmp", lambda *args, **kwargs: compared.append(args))
+    assert import_site([root]).files_copied == 0
+    assert compared == []
 
 
 def test_old_addresses_the_new_site_answers_itself_are_reported(tmp_path, client):
