@@ -27,7 +27,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import OutputWrapper
 from django.db import DatabaseError, connection, transaction
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, is_valid_path, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
@@ -1040,7 +1040,7 @@ class _Import:
                     continue
                 self.report.files_copied += written
             url = self.copied[rel]
-            for old in {jekyll.old_path(f"{site.baseurl}/{rel}"), jekyll.old_path(f"/{rel}")}:
+            for old in jekyll.with_and_without_baseurl(site, f"/{rel}"):
                 self.targets.setdefault(old, url)
 
     def collect_date_archives(self, sites: list[jekyll.SiteConfig]) -> None:
@@ -1051,15 +1051,17 @@ class _Import:
             return
         dates: set[date] | None = None
         for site in sites:
-            patterns = {
-                kind: site.archive_permalinks.get(kind) or default
-                for kind, default in DATE_ARCHIVES.items()
-            }
-            if not site.baseurl and patterns == DATE_ARCHIVES:
-                continue
             for name, view in (("sitemap.xml", "blog:sitemap"), ("robots.txt", "blog:robots")):
                 if site.baseurl:
                     self.targets.setdefault(f"{site.baseurl}/{name}", reverse(view))
+            patterns = {
+                kind: site.archive_permalinks.get(kind) or DATE_ARCHIVES[kind]
+                for kind in site.date_archives
+            }
+            if not patterns or (
+                not site.baseurl and all(DATE_ARCHIVES[k] == p for k, p in patterns.items())
+            ):
+                continue
             if dates is None:
                 dates = {
                     timezone.localtime(published_at, site.timezone).date()
@@ -1082,8 +1084,9 @@ class _Import:
                         .replace(":day", f"{day:%d}")
                     )
                     # Links in posts lost the baseurl with `{{ site.baseurl }}`: both forms.
-                    for path in {jekyll.old_path(site.baseurl + filled), jekyll.old_path(filled)}:
-                        if path != targets[kind]:
+                    for path in jekyll.with_and_without_baseurl(site, filled):
+                        # The new site's own addresses (/2019/03/04/) answer themselves.
+                        if path != targets[kind] and not is_valid_path(path):
                             self.targets.setdefault(path, targets[kind])
 
     def collect_plugin_feeds(self, sites: list[jekyll.SiteConfig]) -> None:

@@ -142,6 +142,8 @@ class SiteConfig:
     # A hand-written feed's entry id, when built from `post.id` (Octopress, Jekyll Bootstrap:
     # `{{ site.url }}{{ post.id }}`): the Liquid inside its <id> or <guid>.
     feed_id_template: str = ""
+    # The date pages jekyll-archives made (`enabled:`): year, month, day.
+    date_archives: tuple[str, ...] = ()
     # _config.yml's text settings, as `{{ site.NAME }}` gives them (production_url…).
     site_values: dict[str, object] = field(default_factory=dict)
     feed_categories: tuple[str, ...] = ()
@@ -374,6 +376,13 @@ def load_site(root: Path) -> SiteConfig:
         else DEFAULT_MARKDOWN_EXTENSIONS
     )
     archives = config.get("jekyll-archives")
+    enabled = archives.get("enabled") if isinstance(archives, dict) else None
+    date_archives = tuple(
+        kind
+        for kind in ("year", "month", "day")
+        if "jekyll-archives" in _plugins(config)
+        and (enabled == "all" or kind in {_text(item) for item in _flatten(enabled or [])})
+    )
     archive_permalinks = {}
     if isinstance(archives, dict) and isinstance(archives.get("permalinks"), dict):
         archive_permalinks = {
@@ -414,6 +423,7 @@ def load_site(root: Path) -> SiteConfig:
         include=tuple(str(item).strip("/") for item in config.get("include") or ()),
         exclude=tuple(str(item).strip("/") for item in config.get("exclude") or ()),
         archive_permalinks=archive_permalinks,
+        date_archives=date_archives,
         redirects=redirects,
         notes=notes,
     )
@@ -1294,15 +1304,24 @@ def archive_paths(site: SiteConfig, kind: str, folder: str | None, name: str) ->
     if pattern.startswith("//"):  # an empty folder: pages at the root
         pattern = pattern[1:]
     paths = []
-    # Under a baseurl, also as links in posts read once `{{ site.baseurl }}` is gone.
-    for base in dict.fromkeys((site.baseurl, "")):
-        for form in (name, name.lower(), jekyll_slugify(name)):
-            if not form:
-                continue
-            path = old_path(base + pattern.replace(":name", form).replace(":type", kind))
+    for form in (name, name.lower(), jekyll_slugify(name)):
+        if not form:
+            continue
+        for path in with_and_without_baseurl(
+            site, pattern.replace(":name", form).replace(":type", kind)
+        ):
             if path not in paths and path != "/":
                 paths.append(path)
     return paths
+
+
+def with_and_without_baseurl(site: SiteConfig, path: str) -> list[str]:
+    """An old address as the site served it, and, under a baseurl, as links in posts read
+    once `{{ site.baseurl }}` is gone (the new site is served at its root)."""
+    forms = [old_path(site.baseurl + path)]
+    if site.baseurl and old_path(path) not in forms:
+        forms.append(old_path(path))
+    return forms
 
 
 # --- Documents -----------------------------------------------------------------------------
