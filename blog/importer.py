@@ -451,6 +451,19 @@ class _Import:
                 )
             )
         self._front_matter_image(planned)
+        if not document.is_post and not is_free_page_address(planned.slug):
+            planned.notes.append(
+                (
+                    "address",
+                    _(
+                        "its address /%(slug)s/ is answered by another part of the new site: "
+                        "readers will not see this page, kept in the admin (for a contact page, "
+                        "copy its text into the contact form's introduction, in the site "
+                        "identity)"
+                    )
+                    % {"slug": planned.slug},
+                )
+            )
         if len(document.title) > TITLE_LENGTH:
             planned.notes.append(
                 (

@@ -1382,6 +1382,19 @@ def test_tag_and_category_pages_under_a_baseurl_also_answer_without_it(tmp_path,
         assert (response.status_code, response.get("Location")) == (301, new), old
 
 
+def test_a_page_at_an_address_the_site_answers_itself_is_reported(tmp_path):
+    # An old contact page: /contact/ is the contact form now, its text would vanish silently.
+    root = tmp_path / "site"
+    write(root / "_config.yml", "title: Carnet\n")
+    write(root / "contact.md", "---\ntitle: Contact\npermalink: /contact/\n---\nÉcrivez-moi.")
+    write(root / "a-propos.md", "---\ntitle: À propos\n---\nMoi.")
+    report = import_site([root])
+    notes = [note for note in report.notes if note.code == "address"]
+    assert [note.path for note in notes] == ["contact.md"]
+    assert "/contact/" in notes[0].message and "introduction" in notes[0].message
+    assert Page.objects.get(slug="contact").body == "Écrivez-moi."
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")

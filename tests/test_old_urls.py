@@ -173,6 +173,10 @@ def test_check_old_urls_calls_an_address_another_page_answers_broken(db, make_po
     with pytest.raises(CommandError, match="1"):
         call_command("check_old_urls", str(listing), stdout=out)
     assert post.get_absolute_url() in out.getvalue()
+    # An old feed that led to the Atom feed, answered by the new RSS feed: fine.
+    OldURL.objects.create(path="/feed.xml", target="/atom.xml")
+    listing.write_text("/feed.xml\n", encoding="utf-8")
+    call_command("check_old_urls", str(listing), stdout=io.StringIO())
 
 
 def test_check_old_urls_reports_a_missing_media_file(imported, tmp_path):

@@ -114,7 +114,13 @@ def _landed(check: Check) -> Check:
     """An imported address answered by another page of the new site (a post once at
     /contact/, now the contact form's address) lands where its post is not."""
     start = urlsplit(check.address).path or "/"
-    old = OldURL.objects.filter(path=unicodedata.normalize("NFC", unquote(start))).first()
+    # A post's or a page's: an address that led to a list or a feed (/feed.xml to the Atom
+    # feed) is well answered by the new site's own page of the same kind.
+    old = (
+        OldURL.objects.filter(path=unicodedata.normalize("NFC", unquote(start)))
+        .exclude(post=None, page=None)
+        .first()
+    )
     destination = old.destination() if old else None
     if destination and urlsplit(destination).path != urlsplit(check.final_path).path:
         check.elsewhere = True
