@@ -268,6 +268,7 @@ class _Import:
         self.tag_dir = tag_dir
         self.term_pages: list[jekyll.Document] = []
         self.page_slugs: set[str] | None = None
+        self.redirect_posts = 0
         self.category_dir = category_dir
         self.stdout = stdout
         isatty = getattr(stdout, "isatty", None)
@@ -1004,6 +1005,8 @@ class _Import:
             "categories": "blog:categories",
             "archives": "blog:archives",
         }
+        if document.is_published and document.data.get("redirect_to"):
+            self.redirect_posts += 1  # a redirect_to post, still on the old home page's pages
         if document.old_target.startswith(("tag:", "category:")):
             self.term_pages.append(document)  # its tag or category exists once terms are in
             return
@@ -1030,9 +1033,12 @@ class _Import:
             if published is None:
                 published = Post.objects.published().count()
             home = reverse("blog:home")
-            for number in range(2, math.ceil(published / site.paginate) + 1):
+            # Jekyll's paginator also counted the redirect_to posts, which are not imported.
+            listed = published + self.redirect_posts
+            last = max(1, math.ceil(published / POSTS_PER_PAGE))
+            for number in range(2, math.ceil(listed / site.paginate) + 1):
                 first = (number - 1) * site.paginate
-                page = first // POSTS_PER_PAGE + 1
+                page = min(first // POSTS_PER_PAGE + 1, last)
                 path = jekyll.old_path(
                     site.baseurl + site.paginate_path.replace(":num", str(number))
                 )

@@ -543,6 +543,20 @@ def test_the_old_home_pages_lead_to_the_new_page_with_their_first_post(
     assert client.get(old.format(8)).status_code == 404
 
 
+def test_old_home_pages_count_the_redirect_to_posts_jekyll_listed(tmp_path, client):
+    root = tmp_path / "site"
+    write(root / "_config.yml", "paginate: 2\n")
+    for day in range(1, 5):
+        write(root / "_posts" / f"2020-01-{day:02d}-billet-{day}.md", f"Billet {day}.")
+    write(
+        root / "_posts" / "2020-01-05-ailleurs.md", "---\nredirect_to: /2020/01/01/billet-1/\n---\n"
+    )
+    import_site([root])
+    # Jekyll listed 5 posts, 2 a page: /page3/ held one; Carnet has 4, all on its page 1.
+    assert client.get("/page3/")["Location"] == "/"
+    assert client.get("/page4/").status_code == 404
+
+
 def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_imported(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2019-01-02-bon.md", "Bon.")
