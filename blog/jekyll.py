@@ -991,6 +991,12 @@ def _feed_id_template(root: Path) -> str:
     return ""
 
 
+def normalized_path(path: str) -> str:
+    """A path as Jekyll's `relative_url` and `absolute_url` gave it (Addressable's normalize):
+    what needs escaping escaped once (`été` → `%C3%A9t%C3%A9`), what is escaped kept."""
+    return quote(unquote(path), safe="/:@!$&'()*+,;=-._~")
+
+
 def old_feed_value(template: str, site: SiteConfig, post_id: str, url: str) -> str | None:
     """What the old site's Liquid made of a feed id template for one post; None when it uses
     anything else than the site's url and baseurl and the post's id and url."""
@@ -1023,7 +1029,7 @@ def old_feed_value(template: str, site: SiteConfig, post_id: str, url: str) -> s
             name = name.strip()
             if name in ("relative_url", "absolute_url"):
                 if not urlsplit(value).scheme:
-                    value = site.baseurl + "/" + value.lstrip("/")
+                    value = normalized_path(site.baseurl + "/" + value.lstrip("/"))
                     if name == "absolute_url":
                         value = site.url + value
             elif name in ("prepend", "append"):
@@ -1405,10 +1411,11 @@ class Document:
         site = self.source.site
         if not (self.url and self.is_post):
             return ""
-        folder = posixpath.dirname(self.url.rstrip("/") or "/")
-        post_id = posixpath.join(folder, quote(self.jekyll_slug, safe="/:@!$&'()*+,;=-._~%"))
+        # As Jekyll has it: the URL's folder as the URL wrote it, the slug as written.
+        post_id = posixpath.join(posixpath.dirname(self.url.rstrip("/") or "/"), self.jekyll_slug)
         if site.feed_plugin_path:
-            return site.absolute_base + post_id
+            # `post.id | absolute_url`, which escapes as Addressable normalises (é → %C3%A9).
+            return site.absolute_base + normalized_path(post_id)
         if site.feed_id_template:
             value = old_feed_value(site.feed_id_template, site, post_id, self.url)
             if value and value != self.old_permalink:

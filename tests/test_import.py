@@ -1130,6 +1130,26 @@ def test_a_hand_written_feed_built_on_post_id_keeps_its_entry_ids(
     assert Post.objects.get().guid == expected
 
 
+def test_feed_ids_with_accents_are_escaped_as_the_old_feed_wrote_them(tmp_path):
+    # jekyll-feed's absolute_url escapes; a hand-written {{ site.url }}{{ post.id }} did not.
+    plugin = tmp_path / "plugin"
+    write(plugin / "_config.yml", "url: https://a.example\nplugins: [jekyll-feed]\n")
+    write(plugin / "_posts" / "2019-07-01-accents.md", "---\npermalink: /été/à-la-plage/\n---\nA.")
+    import_site([plugin])
+    assert Post.objects.get().guid == "https://a.example/%C3%A9t%C3%A9/accents"
+    Post.objects.all().delete()
+    written = tmp_path / "written"
+    write(written / "_config.yml", "url: https://b.example\npermalink: /:title/\n")
+    write(
+        written / "atom.xml",
+        '---\n---\n<feed xmlns="http://www.w3.org/2005/Atom">{% for post in site.posts %}'
+        "<entry><id>{{ site.url }}{{ post.id }}</id></entry>{% endfor %}</feed>",
+    )
+    write(written / "_posts" / "2019-07-02-l'été.md", "B.")
+    import_site([written])
+    assert Post.objects.get().guid == "https://b.example/l'été"
+
+
 def test_jekyll_feeds_of_categories_and_tags_lead_to_theirs(tmp_path, client):
     root = tmp_path / "site"
     write(
