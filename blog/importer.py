@@ -396,11 +396,26 @@ class _Import:
                 return site.baseurl + "/" + path
             return None
 
+        def include(name: str, relative: bool) -> str | None:
+            # `_includes/` of the site, or beside the post for include_relative; never
+            # outside the site's folder.
+            if site.root is None:
+                return None
+            base = document.source.path.parent if relative else site.root / "_includes"
+            path = (base / name).resolve()
+            if not path.is_relative_to(site.root.resolve()) or not path.is_file():
+                return None
+            try:
+                return path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+
         return jekyll.LiquidContext(
             site_url=settings.SITE_URL,
             post_url=post_url,
             link=link,
             variables=jekyll.liquid_variables(document),
+            include=include,
         )
 
     # --- resolving: Liquid, files, hash ---------------------------------------------------

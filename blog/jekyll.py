@@ -1758,6 +1758,8 @@ class LiquidContext:
     # What `{{ page.title }}`, `{{ site.title }}` or an `assign`ed name gave on the old site
     # (text, numbers, true or false).
     variables: dict[str, object] = field(default_factory=dict)
+    # The text of an include of the old site: (name, relative to the post?) -> text or None.
+    include: Callable[[str, bool], str | None] = lambda name, relative: None
 
 
 @dataclass
@@ -1805,7 +1807,7 @@ def _atom(token: str, context: LiquidContext) -> str | None:
     value = context.variables.get(token)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return None if value is None else str(value)
+    return None if value is None else str(value)  # nil prints nothing
 
 
 def _evaluate(expression: str, context: LiquidContext) -> str | None:
@@ -1823,11 +1825,20 @@ def _evaluate(expression: str, context: LiquidContext) -> str | None:
                 value = value if value.startswith("/") else "/" + value
                 if name == "absolute_url":
                     value = context.site_url + value
-        elif name in ("prepend", "append"):
+        elif name in ("prepend", "append", "default"):
             extra = _atom(argument, context)
             if extra is None:
                 return None
-            value = extra + value if name == "prepend" else value + extra
+            if name == "default":
+                value = value or extra
+            else:
+                value = extra + value if name == "prepend" else value + extra
+        elif name in ("escape", "xml_escape"):
+            value = html.escape(value)
+        elif name in ("strip", "downcase", "upcase"):
+            value = {"strip": str.strip, "downcase": str.lower, "upcase": str.upper}[name](value)
+        elif name in ("markdownify", "smartify"):
+            pass  # the text goes on into the post's markdown, which the site renders
         else:
             return None
     return value
@@ -1877,7 +1888,19 @@ FLOW_BLOCKS = {
     "capture": (),
 }
 LOOP_LIMIT = 100
+INCLUDE_DEPTH = 5
+INCLUDE_PARAMETER = re.compile(r"""(\w+)\s*=\s*("[^"]*"|'[^']*'|[\w.]+)""")
 UNKNOWN = object()
+
+
+class _Nil:
+    """Liquid's nil as a value: prints nothing, is false."""
+
+    def __str__(self) -> str:
+        return ""
+
+
+NIL = _Nil()
 # What Jekyll gives `page` and `site` besides the front matter and _config.yml: unknown here.
 JEKYLL_PAGE_DATA = frozenset(
     {"url", "date", "id", "categories", "category", "tags", "content", "excerpt", "path",
@@ -1907,6 +1930,7 @@ class _ControlFlow:
         self.context = context
         self.problems: list[tuple[str, str]] = []
         self.unknown_names: set[str] = set()
+        self.depth = 0
 
     def run(self, text: str) -> str:
         if "{%" not in text or not TAG.search(text):
@@ -1945,6 +1969,10 @@ class _ControlFlow:
                 continue
             if name == "assign":
                 self._assign(arguments)
+            elif name in ("include", "include_relative") and (
+                (included := self._include(name == "include_relative", arguments)) is not None
+            ):
+                nodes.append(included)
             elif name in ("break", "continue"):
                 pass  # without the loop's data, a whole iteration is kept or dropped
             else:
@@ -2029,6 +2057,39 @@ class _ControlFlow:
         self.context.variables.pop(name, None)
         return "".join(out)
 
+    def _include(self, relative: bool, arguments: str) -> str | None:
+        """An include of the old site (`{% include figure.html image="…" caption="…" %}`),
+        filled in as Jekyll did: the figure, the video, the note it made. None when the file
+        or its name is not known: the flat pass then reports the tag and removes it."""
+        words = arguments.split(None, 1)
+        if not words or "{{" in words[0] or self.depth >= INCLUDE_DEPTH:
+            return None
+        text = self.context.include(words[0], relative)
+        if text is None:
+            return None
+        parameters = {
+            f"include.{key}": self._value(value)
+            for key, value in INCLUDE_PARAMETER.findall(words[1] if len(words) > 1 else "")
+        }
+        # A parameter the tag did not pass is nil in the include, as in Liquid.
+        for key in set(re.findall(r"\binclude\.(\w+)", text)):
+            parameters.setdefault(f"include.{key}", None)
+        saved = dict(self.context.variables)
+        self.context.variables.update(
+            {
+                key: NIL if value is None or value is UNKNOWN else value
+                for key, value in parameters.items()
+            }
+        )
+        self.depth += 1
+        try:
+            inner = _render_liquid(self.run(text), self.context)
+        finally:
+            self.depth -= 1
+            self.context.variables = saved
+        self.problems.extend(inner.problems)
+        return inner.text
+
     # Values and conditions
     def _assign(self, arguments: str) -> None:
         name, _equals, expression = arguments.partition("=")
@@ -2054,7 +2115,8 @@ class _ControlFlow:
         if re.fullmatch(r"-?\d+\.\d+", token):
             return float(token)
         if token in self.context.variables:
-            return self.context.variables[token]
+            value = self.context.variables[token]
+            return None if value is NIL else value
         value = _evaluate(token, self.context)
         if value is not None:
             return value

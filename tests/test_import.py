@@ -1429,6 +1429,37 @@ def test_a_page_at_an_address_the_site_answers_itself_is_reported(tmp_path):
     assert Page.objects.get(slug="contact").body == "Écrivez-moi."
 
 
+def test_includes_of_the_old_site_are_filled_in_with_their_images(tmp_path, settings):
+    # The figure include of many themes: removed, the post lost its image and caption.
+    root = tmp_path / "site"
+    write(root / "_config.yml", "title: Carnet\n")
+    write(
+        root / "_includes" / "figure.html",
+        '<figure>\n<img src="{{ include.image_path | relative_url }}" '
+        'alt="{{ include.alt | default: include.caption }}">\n'
+        "{% if include.caption %}<figcaption>{{ include.caption }}</figcaption>{% endif %}\n"
+        "</figure>\n",
+    )
+    write(
+        root / "_includes" / "video.html",
+        '<iframe src="https://www.youtube.com/embed/{{ include.id }}"></iframe>',
+    )
+    write(root / "assets" / "images" / "vosges.png", b"png")
+    write(
+        root / "_posts" / "2021-01-05-figure.md",
+        "Les Vosges :\n\n"
+        '{% include figure.html image_path="/assets/images/vosges.png" caption="Les Vosges en hiver" %}\n\n'
+        '{% include video.html id="abc123" %}\n\n{% include absente.html %}\n',
+    )
+    report = import_site([root])
+    post = Post.objects.get()
+    assert f'src="{settings.MEDIA_URL}assets/images/vosges.png"' in post.body_html
+    assert "<figcaption>Les Vosges en hiver</figcaption>" in post.body_html
+    assert 'src="https://www.youtube.com/embed/abc123"' in post.body_html
+    [note] = [note for note in report.notes if note.code == "liquid"]
+    assert "absente.html" in note.message
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
