@@ -105,6 +105,13 @@ class MediaCollector:
             self._copy(name)
         return "/" + encoded
 
+    def copy_the_rest(self) -> None:
+        """Every other media file too: images no post links any more still have an address
+        (linked from elsewhere, imported from the old site), and uploads she may use again."""
+        for name in _storage_files(""):
+            if name not in self.report.media:
+                self._copy(name)
+
     def _copy(self, name: str) -> None:
         if not default_storage.exists(name):
             self.report.missing_media.append(name)
@@ -114,6 +121,17 @@ class MediaCollector:
         with default_storage.open(name, "rb") as source, target.open("wb") as copy:
             shutil.copyfileobj(source, copy)
         self.report.media.append(name)
+
+
+def _storage_files(folder: str) -> list[str]:
+    try:
+        folders, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    names = [f"{folder}/{name}" if folder else name for name in sorted(files)]
+    for child in sorted(folders):
+        names.extend(_storage_files(f"{folder}/{child}" if folder else child))
+    return names
 
 
 def site_url_for_export() -> str:
@@ -284,6 +302,7 @@ def export_site(destination: Path) -> ExportReport:
             encoding="utf-8",
         )
         report.pages.append(relative)
+    media.copy_the_rest()
 
     categories = {
         category.slug: {"title": category.name, "description": category.description}

@@ -111,6 +111,19 @@ def test_media_used_by_posts_are_copied_and_links_rewritten(sample, tmp_path):
     assert report.media == ["img/posts/2019/04/potager.jpg"]
 
 
+def test_media_no_post_links_are_exported_too_and_come_back(sample, tmp_path, settings, client):
+    # An image of the old site no post links: its address still served it, it must survive.
+    default_storage.save("images/jamais-liee.png", ContentFile(b"png seul"))
+    report = export_site(tmp_path / "export")
+    assert (tmp_path / "export/images/jamais-liee.png").read_bytes() == b"png seul"
+    assert "images/jamais-liee.png" in report.media
+    empty_the_site(settings)
+    call_command("import_posts", str(tmp_path / "export"), stdout=StringIO(), stderr=StringIO())
+    response = client.get("/images/jamais-liee.png")
+    assert response.status_code == 301
+    assert response["Location"] == settings.MEDIA_URL + "images/jamais-liee.png"
+
+
 def test_missing_media_are_reported_and_links_kept_usable(make_post, tmp_path):
     make_post(body="![x](/media/uploads/2026/01/gone.png)")
     report = export_site(tmp_path)
