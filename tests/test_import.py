@@ -1448,7 +1448,8 @@ def test_includes_of_the_old_site_are_filled_in_with_their_images(tmp_path, sett
     write(
         root / "_posts" / "2021-01-05-figure.md",
         "Les Vosges :\n\n"
-        '{% include figure.html image_path="/assets/images/vosges.png" caption="Les Vosges en hiver" %}\n\n'
+        '{% include figure.html image_path="/assets/images/vosges.png" '
+        'caption="Les Vosges en hiver" %}\n\n'
         '{% include video.html id="abc123" %}\n\n{% include absente.html %}\n',
     )
     report = import_site([root])
