@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from blog.jekyll import END_RAW
+from blog.jekyll import protect_liquid
 from blog.models import Category, OldURL, Page, Post, SiteIdentity
 
 # The pattern of the new site's post addresses (blog:post), in Jekyll's words.
@@ -59,22 +59,8 @@ def jekyll_date(value) -> str:
 
 
 def escape_liquid(text: str) -> str:
-    """Jekyll runs Liquid over the body first: literal `{{` or `{%` must not run on re-import.
-
-    The body goes in `raw` blocks. Those do not nest: a literal `{% endraw %}` in the body
-    would end one, so it is written as `{%` at the end of a block and ` endraw %}` after it,
-    which Liquid reads back as the literal tag.
-    """
-    if "{{" not in text and "{%" not in text:
-        return text
-    parts = []
-    position = 0
-    for match in END_RAW.finditer(text):
-        literal = match.group(0)
-        parts.append("{% raw %}" + text[position : match.start()] + "{%{% endraw %}" + literal[2:])
-        position = match.end()
-    parts.append("{% raw %}" + text[position:] + "{% endraw %}")
-    return "".join(parts)
+    """Jekyll runs Liquid over the body first: literal `{{` or `{%` must not run on re-import."""
+    return protect_liquid(text)
 
 
 class MediaCollector:

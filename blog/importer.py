@@ -27,7 +27,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.management.base import OutputWrapper
 from django.db import DatabaseError, connection, transaction
-from django.urls import NoReverseMatch, Resolver404, is_valid_path, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
@@ -444,6 +444,9 @@ class _Import:
                 ),
                 jekyll.LOOP_REMOVED: _(
                     "Liquid loop over the old site's data, removed with what it showed: %(tag)s"
+                ),
+                jekyll.TOO_MUCH: _(
+                    "Liquid that repeats too much (loops, includes of includes), cut short: %(tag)s"
                 ),
             }
             seen: set[tuple[str, str]] = set()
@@ -1120,7 +1123,7 @@ class _Import:
                     # Links in posts lost the baseurl with `{{ site.baseurl }}`: both forms.
                     for path in jekyll.with_and_without_baseurl(site, filled):
                         # The new site's own addresses (/2019/03/04/) answer themselves.
-                        if path != targets[kind] and not is_valid_path(path):
+                        if path != targets[kind] and not _answered_as_an_archive(path):
                             self.targets.setdefault(path, targets[kind])
 
     def collect_plugin_feeds(self, sites: list[jekyll.SiteConfig]) -> None:
@@ -1286,6 +1289,14 @@ def _same_content(name: str, path: os.PathLike) -> bool:
     marked = max(time.time(), os.path.getmtime(path) + 0.001)
     os.utime(stored, (marked, marked))
     return True
+
+
+def _answered_as_an_archive(path: str) -> bool:
+    """Whether the new site answers this path with a date page of its own (/2019/03/04/)."""
+    try:
+        return resolve(path).view_name in ("blog:year", "blog:month", "blog:day")
+    except Resolver404:
+        return False
 
 
 def _copied_after(name: str, path: os.PathLike) -> bool:

@@ -1737,6 +1737,7 @@ UNRESOLVED = "unresolved"
 UNCLOSED = "unclosed"
 UNKNOWN_CONDITION = "condition"
 LOOP_REMOVED = "loop"
+TOO_MUCH = "too-much"
 
 
 def _end_tag(name: str) -> re.Pattern:
@@ -1807,7 +1808,9 @@ def _atom(token: str, context: LiquidContext) -> str | None:
     value = context.variables.get(token)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return None if value is None else str(value)  # nil prints nothing
+    if value is None or isinstance(value, list | dict):
+        return None  # unknown, or data Liquid would print its own way: reported
+    return str(value)  # nil prints nothing
 
 
 def _evaluate(expression: str, context: LiquidContext) -> str | None:
@@ -1878,6 +1881,7 @@ def render_liquid(text: str, context: LiquidContext) -> LiquidResult:
 # --- Liquid control flow: if, unless, case, for, capture, assign --------------------------
 
 TAG = re.compile(r"\{%(-?)\s*(\w+)(.*?)(-?)%\}", re.S)
+OUTPUT = re.compile(r"\{\{(-?)(.*?)(-?)\}\}", re.S)
 OPAQUE_BLOCKS = {"raw": END_RAW, "comment": END_COMMENT, "highlight": END_HIGHLIGHT}
 # Each block, the tags that split it into branches.
 FLOW_BLOCKS = {
@@ -1889,6 +1893,9 @@ FLOW_BLOCKS = {
 }
 LOOP_LIMIT = 100
 INCLUDE_DEPTH = 5
+# Loop iterations and includes one text may expand, in all: an include of itself or nested
+# loops would otherwise grow a post without bound.
+EXPANSION_BUDGET = 1000
 INCLUDE_PARAMETER = re.compile(r"""(\w+)\s*=\s*("[^"]*"|'[^']*'|[\w.]+)""")
 UNKNOWN = object()
 
@@ -1913,24 +1920,39 @@ JEKYLL_SITE_DATA = frozenset(
 CONDITION_RE = re.compile(r"\s+(==|!=|<>|<=|>=|<|>|contains)\s+")
 
 
+class _Verbatim(str):
+    """Text the control-flow pass leaves to the flat pass as it is: raw, comment and highlight
+    blocks, tags it does not run (link, post_url, unknown ones), an unclosed block."""
+
+
 @dataclass
 class _Block:
     name: str
     branches: list[tuple[str, str, list]]  # (tag, its arguments, children)
+    written: str
+
+
+@dataclass
+class _Action:
+    name: str  # assign, include, include_relative
+    arguments: str
+    written: str
 
 
 class _ControlFlow:
-    """What Liquid's blocks showed, resolved before the rest of the Liquid: the branch of an
-    `if` whose condition holds (literals, `page.*` from the front matter, `site.*` from
-    _config.yml, assigned names), a `for` over a range repeated, a `capture` kept for later
-    instead of shown where it stands. A condition it cannot know keeps its first branch, and
-    a loop over site data is removed; both are reported."""
+    """What Liquid's blocks showed, resolved before the rest of the Liquid, in the order the
+    old site ran it: the branch of an `if` whose condition holds (literals, `page.*` from the
+    front matter, `site.*` from _config.yml, assigned names), `assign` and `capture` where
+    they stand, a `for` over a range repeated, an include filled in. Outputs are filled in as
+    they are met, with the values of that moment. A condition it cannot know keeps its first
+    branch, and a loop over site data is removed; both are reported."""
 
     def __init__(self, context: LiquidContext):
         self.context = context
         self.problems: list[tuple[str, str]] = []
         self.unknown_names: set[str] = set()
         self.depth = 0
+        self.budget = EXPANSION_BUDGET
 
     def run(self, text: str) -> str:
         if "{%" not in text or not TAG.search(text):
@@ -1938,7 +1960,7 @@ class _ControlFlow:
         nodes, _end = self._parse(text, 0, ())
         return self._render(nodes)
 
-    # Parsing: text and blocks, raw/comment/highlight left whole for the flat pass.
+    # Parsing: text, blocks and actions; raw, comment and highlight left whole.
     def _parse(self, text: str, position: int, stops: tuple[str, ...]):
         nodes: list = []
         strip_next = False
@@ -1954,10 +1976,11 @@ class _ControlFlow:
             if match is None:
                 return nodes, None
             name, arguments = match.group(2), match.group(3).strip()
+            written = re.sub(r"\s+", " ", match.group(0))
             if name in OPAQUE_BLOCKS:
                 closing = OPAQUE_BLOCKS[name].search(text, match.end())
                 end = closing.end() if closing else match.end()
-                nodes.append(text[match.start() : end])
+                nodes.append(_Verbatim(text[match.start() : end]))
                 position = end
                 continue
             if name in stops:
@@ -1967,52 +1990,97 @@ class _ControlFlow:
                 block, position, strip_next = self._parse_block(text, match, name, arguments)
                 nodes.append(block)
                 continue
-            if name == "assign":
-                self._assign(arguments)
-            elif name in ("include", "include_relative") and (
-                (included := self._include(name == "include_relative", arguments)) is not None
-            ):
-                nodes.append(included)
-            elif name in ("break", "continue"):
-                pass  # without the loop's data, a whole iteration is kept or dropped
-            else:
-                nodes.append(match.group(0))  # for the flat pass: link, post_url, unknown
+            if name in ("assign", "include", "include_relative"):
+                nodes.append(_Action(name, arguments, written))
+            elif name not in ("break", "continue"):
+                # For the flat pass: link, post_url, and what nobody runs (reported there).
+                nodes.append(_Verbatim(match.group(0)))
                 strip_next = False
             position = match.end()
 
     def _parse_block(self, text: str, opening: re.Match, name: str, arguments: str):
         branches: list[tuple[str, str, list]] = []
-        tag, position = name, opening.end()
+        tag, position, first = name, opening.end(), opening
         stops = (*FLOW_BLOCKS[name], "end" + name)
+        written = re.sub(r"\s+", " ", opening.group(0))
         while True:
             children, stop = self._parse(text, position, stops)
-            if opening.group(4) == "-" and children and isinstance(children[0], str):
+            if first.group(4) == "-" and children and isinstance(children[0], str):
                 children[0] = children[0].lstrip()
             branches.append((tag, arguments, children))
-            if stop is None:  # never closed: what Liquid refuses; kept as it was
-                self.problems.append((UNCLOSED, re.sub(r"\s+", " ", opening.group(0))))
-                return _Block(name, branches), len(text), False
+            if stop is None:
+                # Never closed: Liquid refuses the template. Its text stays, tags removed
+                # by the flat pass, as the report says.
+                self.problems.append((UNCLOSED, written))
+                return _Verbatim(text[opening.start() :]), len(text), False
             if stop.group(2) == "end" + name:
-                return _Block(name, branches), stop.end(), stop.group(4) == "-"
+                return _Block(name, branches, written), stop.end(), stop.group(4) == "-"
             tag, arguments = stop.group(2), stop.group(3).strip()
-            position, opening = stop.end(), stop
+            position, first = stop.end(), stop
 
-    # Rendering
+    # Rendering, in the order of the text
     def _render(self, nodes: list) -> str:
         out = []
         for node in nodes:
-            out.append(node if isinstance(node, str) else self._render_block(node))
+            if isinstance(node, _Verbatim):
+                out.append(node)
+            elif isinstance(node, str):
+                out.append(self._fill(node))
+            elif isinstance(node, _Action):
+                out.append(self._act(node))
+            else:
+                out.append(self._render_block(node))
         return "".join(out)
 
+    def _fill(self, text: str) -> str:
+        """Outputs whose value is known now, filled in; the others left to the flat pass."""
+        if "{{" not in text:
+            return text
+        out: list[str] = []
+        position = 0
+        strip_next = False
+        for match in OUTPUT.finditer(text):
+            value = _evaluate(match.group(2), self.context)
+            if value is None:
+                continue
+            chunk = text[position : match.start()]
+            if strip_next:
+                chunk = chunk.lstrip()
+            if match.group(1) == "-":
+                chunk = chunk.rstrip()
+            out.append(chunk + value)
+            strip_next = match.group(3) == "-"
+            position = match.end()
+        rest = text[position:]
+        out.append(rest.lstrip() if strip_next else rest)
+        return "".join(out)
+
+    def _act(self, action: _Action) -> str:
+        if action.name == "assign":
+            self._assign(action.arguments)
+            return ""
+        included = self._include(action.name == "include_relative", action.arguments)
+        if included is None:
+            return _Verbatim(action.written)  # reported and removed by the flat pass
+        return included
+
+    def _spend(self, written: str) -> bool:
+        self.budget -= 1
+        if self.budget < 0:
+            if self.budget == -1:
+                self.problems.append((TOO_MUCH, written))
+            return False
+        return True
+
     def _render_block(self, block: _Block) -> str:
-        written = "{% " + block.name + " " + block.branches[0][1] + " %}"
         if block.name == "capture":
-            self.context.variables[block.branches[0][1].split()[0]] = self._render(
-                block.branches[0][2]
-            ).strip()
+            name = block.branches[0][1].split()[:1]
+            value = self._render(block.branches[0][2])
+            if name:
+                self._set(name[0], value)
             return ""
         if block.name == "for":
-            return self._render_loop(block, written)
+            return self._render_loop(block)
         subject = self._value(block.branches[0][1]) if block.name == "case" else None
         for tag, arguments, children in block.branches:
             if tag == "else":
@@ -2021,40 +2089,53 @@ class _ControlFlow:
                 if tag == "case":
                     continue
                 values = [self._value(part) for part in re.split(r"\s*,\s*|\s+or\s+", arguments)]
-                holds = UNKNOWN if subject is UNKNOWN or UNKNOWN in values else subject in values
+                if subject is UNKNOWN or any(value is UNKNOWN for value in values):
+                    holds = UNKNOWN
+                else:
+                    holds = any(_equal(subject, value) for value in values)
             else:
                 holds = self._condition(arguments)
                 if tag == "unless" and holds is not UNKNOWN:
                     holds = not holds
             if holds is UNKNOWN:
-                self.problems.append((UNKNOWN_CONDITION, written))
+                self.problems.append((UNKNOWN_CONDITION, f"{{% {tag} {arguments} %}}"))
                 return self._render(children)
             if holds:
                 return self._render(children)
         return ""
 
-    def _render_loop(self, block: _Block, written: str) -> str:
+    def _render_loop(self, block: _Block) -> str:
         arguments = block.branches[0][1]
-        loop = re.match(r"(\w+)\s+in\s+\((-?\d+)\.\.(-?\d+)\)", arguments)
-        if loop is None:
-            self.problems.append((LOOP_REMOVED, written))
+        loop = re.match(r"(\w+)\s+in\s+\((-?\d+)\.\.(-?\d+)\)\s*(.*)$", arguments)
+        options = _loop_options(loop.group(4)) if loop else None
+        if loop is None or options is None:
+            # Over the old site's data (posts, tags…): removed, with what it showed.
+            self.problems.append((LOOP_REMOVED, block.written))
             return ""
-        start, stop = int(loop.group(2)), int(loop.group(3))
-        count = max(0, min(stop - start + 1, LOOP_LIMIT))
-        if count == 0:
+        numbers = list(range(int(loop.group(2)), int(loop.group(3)) + 1))
+        numbers = numbers[options["offset"] :]
+        if options["limit"] is not None:
+            numbers = numbers[: options["limit"]]
+        if options["reversed"]:
+            numbers.reverse()
+        if not numbers:
             else_branch = [children for tag, _args, children in block.branches if tag == "else"]
             return self._render(else_branch[0]) if else_branch else ""
+        if len(numbers) > LOOP_LIMIT:
+            self.problems.append((TOO_MUCH, block.written))
+            numbers = numbers[:LOOP_LIMIT]
         name = loop.group(1)
+        saved = self.context.variables.get(name)
         out = []
-        uses = re.compile(r"\{\{-?\s*(" + re.escape(name) + r"\b[^}]*?)\s*-?\}\}")
-        for number in range(start, start + count):
+        for number in numbers:
+            if not self._spend(block.written):
+                break
             self.context.variables[name] = number
-            rendered = self._render(block.branches[0][2])
-            # The loop's variable, while it has this iteration's value.
-            out.append(
-                uses.sub(lambda m: _evaluate(m.group(1), self.context) or m.group(0), rendered)
-            )
-        self.context.variables.pop(name, None)
+            out.append(self._render(block.branches[0][2]))
+        if saved is None:
+            self.context.variables.pop(name, None)
+        else:
+            self.context.variables[name] = saved
         return "".join(out)
 
     def _include(self, relative: bool, arguments: str) -> str | None:
@@ -2062,47 +2143,46 @@ class _ControlFlow:
         filled in as Jekyll did: the figure, the video, the note it made. None when the file
         or its name is not known: the flat pass then reports the tag and removes it."""
         words = arguments.split(None, 1)
-        if not words or "{{" in words[0] or self.depth >= INCLUDE_DEPTH:
+        if not words or "{{" in words[0] or ".." in words[0].split("/"):
+            return None  # a computed name, or one that climbs out (Jekyll refuses it too)
+        if self.depth >= INCLUDE_DEPTH or not self._spend("{% include " + arguments + " %}"):
             return None
         text = self.context.include(words[0], relative)
         if text is None:
             return None
-        parameters = {
-            f"include.{key}": self._value(value)
-            for key, value in INCLUDE_PARAMETER.findall(words[1] if len(words) > 1 else "")
-        }
+        saved = dict(self.context.variables)
+        saved_unknown = set(self.unknown_names)
         # A parameter the tag did not pass is nil in the include, as in Liquid.
         for key in set(re.findall(r"\binclude\.(\w+)", text)):
-            parameters.setdefault(f"include.{key}", None)
-        saved = dict(self.context.variables)
-        self.context.variables.update(
-            {
-                key: NIL if value is None or value is UNKNOWN else value
-                for key, value in parameters.items()
-            }
-        )
+            self.context.variables[f"include.{key}"] = NIL
+        for key, value in INCLUDE_PARAMETER.findall(words[1] if len(words) > 1 else ""):
+            self._set(f"include.{key}", self._value(value))
         self.depth += 1
         try:
             inner = _render_liquid(self.run(text), self.context)
         finally:
             self.depth -= 1
             self.context.variables = saved
+            self.unknown_names = saved_unknown
         self.problems.extend(inner.problems)
-        return inner.text
+        # Its output is text of the post now: no Liquid of it runs a second time.
+        return _Verbatim(protect_liquid(inner.text))
 
     # Values and conditions
-    def _assign(self, arguments: str) -> None:
-        name, _equals, expression = arguments.partition("=")
-        name = name.strip()
-        if not re.fullmatch(r"\w+", name):
-            return
-        value = self._value(expression) if _equals and "|" not in expression else UNKNOWN
+    def _set(self, name: str, value) -> None:
         if value is UNKNOWN:
             self.unknown_names.add(name)
             self.context.variables.pop(name, None)
         else:
             self.unknown_names.discard(name)
-            self.context.variables[name] = value
+            self.context.variables[name] = NIL if value is None else value
+
+    def _assign(self, arguments: str) -> None:
+        name, _equals, expression = arguments.partition("=")
+        name = name.strip()
+        if re.fullmatch(r"\w+", name):
+            known = _equals and "|" not in expression
+            self._set(name, self._value(expression) if known else UNKNOWN)
 
     def _value(self, token: str):
         token = token.strip()
@@ -2117,18 +2197,19 @@ class _ControlFlow:
         if token in self.context.variables:
             value = self.context.variables[token]
             return None if value is NIL else value
+        if token in self.unknown_names:
+            return UNKNOWN
         value = _evaluate(token, self.context)
         if value is not None:
             return value
-        if re.fullmatch(r"\w+(\.\w+)?", token) and token not in self.unknown_names:
+        if re.fullmatch(r"\w+(\.\w+)?", token):
             head, _dot, key = token.partition(".")
             # What Liquid had no value for is nil: a front matter key or setting not written,
             # a name never assigned. Jekyll's own page and site data stay unknown here.
             if (
                 (head == "page" and key not in JEKYLL_PAGE_DATA)
                 or (head == "site" and key not in JEKYLL_SITE_DATA)
-                or not key
-                and head not in ("forloop", "include", "paginator", "layout")
+                or (not key and head not in ("forloop", "include", "paginator", "layout"))
             ):
                 return None
         return UNKNOWN
@@ -2153,19 +2234,66 @@ class _ControlFlow:
         split = CONDITION_RE.split(expression.strip(), maxsplit=1)
         if len(split) == 1:
             value = self._value(split[0])
-            return value if value is UNKNOWN else value not in (None, False)
+            return value if value is UNKNOWN else _truthy(value)
         left, operator, right = self._value(split[0]), split[1], self._value(split[2])
-        if UNKNOWN in (left, right):
+        if left is UNKNOWN or right is UNKNOWN:
             return UNKNOWN
+        if operator in ("==", "!=", "<>"):
+            return _equal(left, right) == (operator == "==")
+        if operator == "contains":
+            if isinstance(left, str):
+                return isinstance(right, str) and right in left
+            return isinstance(left, list | dict) and right in left
         try:
-            if operator == "contains":
-                return str(right) in str(left)
             return {
-                "==": left == right, "!=": left != right, "<>": left != right,
-                "<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right,
-            }[operator]  # fmt: skip
+                "<": lambda: left < right,
+                ">": lambda: left > right,
+                "<=": lambda: left <= right,
+                ">=": lambda: left >= right,
+            }[operator]()
         except TypeError:
             return False
+
+
+def _loop_options(text: str) -> dict | None:
+    """`reversed`, `limit: n` and `offset: n` of a `for`; None for anything else."""
+    options = {"reversed": False, "limit": None, "offset": 0}
+    for word in re.findall(r"reversed|\w+\s*:\s*\S+|\S+", text):
+        if word == "reversed":
+            options["reversed"] = True
+        elif match := re.fullmatch(r"(limit|offset)\s*:\s*(\d+)", word):
+            options[match.group(1)] = int(match.group(2))
+        else:
+            return None
+    return options
+
+
+def _truthy(value) -> bool:
+    """Liquid's truth: everything but nil and false (0 and "" are true)."""
+    return not (value is None or value is False)
+
+
+def _equal(left, right) -> bool:
+    """Liquid's ==: true is not 1, "1" is not 1."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    return left == right
+
+
+def protect_liquid(text: str) -> str:
+    """Text that must come out of Liquid as it is: in `raw` blocks. Those do not nest, so a
+    literal `{% endraw %}` is written as `{%` at the end of a block and ` endraw %}` after it,
+    which Liquid reads back as the literal tag."""
+    if "{{" not in text and "{%" not in text:
+        return text
+    parts = []
+    position = 0
+    for match in END_RAW.finditer(text):
+        literal = match.group(0)
+        parts.append("{% raw %}" + text[position : match.start()] + "{%{% endraw %}" + literal[2:])
+        position = match.end()
+    parts.append("{% raw %}" + text[position:] + "{% endraw %}")
+    return "".join(parts)
 
 
 def liquid_variables(document: Document) -> dict[str, object]:
@@ -2179,7 +2307,7 @@ def liquid_variables(document: Document) -> dict[str, object]:
         if key not in ("site.url", "site.baseurl")
     }
     for key, value in document.data.items():
-        if isinstance(value, str | int | float | bool):
+        if isinstance(value, str | int | float | bool | list | dict):
             variables[f"page.{key}"] = value
     if document.title:
         variables["page.title"] = document.title
@@ -2187,7 +2315,12 @@ def liquid_variables(document: Document) -> dict[str, object]:
 
 
 def _is_flow_tag(name: str, stops: tuple[str, ...]) -> bool:
-    return name in FLOW_BLOCKS or name in stops or name.startswith("end") or name == "assign"
+    return (
+        name in FLOW_BLOCKS
+        or name in stops
+        or name.startswith("end")
+        or name in ("assign", "include", "include_relative")
+    )
 
 
 def _render_liquid(text: str, context: LiquidContext) -> LiquidResult:

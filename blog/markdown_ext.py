@@ -140,7 +140,10 @@ class FencedCodePreprocessor(Preprocessor):
         return f"\n\n{placeholder}\n\n"
 
 
-REFERENCE_IN_BRACKETS_RE = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)<([^>\n]*\s[^>\n]*)>", re.M)
+# Not a footnote (`[^1]: <abbr title="A B">`): its text is no address.
+REFERENCE_IN_BRACKETS_RE = re.compile(
+    r"^( {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*)<([^>\n]*\s[^>\n]*)>", re.M
+)
 
 
 class ReferenceAddressPreprocessor(Preprocessor):

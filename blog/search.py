@@ -63,7 +63,9 @@ def _postgresql_ids(terms: list[str]) -> list[int]:
     # Each word a prefix of the stored lexemes: the French stemmer keeps some plurals
     # (`vélos` stays `velos`), so `velo` alone would miss them. Terms are runs of \w: safe.
     query = SearchQuery(
-        " & ".join(f"{term}:*" for term in terms), config=POSTGRES_CONFIG, search_type="raw"
+        " & ".join(f"{_singular(term)}:*" for term in terms),
+        config=POSTGRES_CONFIG,
+        search_type="raw",
     )
     return list(
         Post.objects.published()

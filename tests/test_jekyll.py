@@ -645,7 +645,7 @@ def test_whitespace_control_strips_as_liquid_does():
     # Tags output nothing; `-` takes the white space on its side, newlines included. The
     # assigned value is printed, as Liquid did; the loop over the old site's posts is gone.
     assert result.text == "A1BD"
-    assert result.problems == [(jekyll.LOOP_REMOVED, "{% for p in site.posts %}")]
+    assert result.problems == [(jekyll.LOOP_REMOVED, "{%- for p in site.posts -%}")]
 
 
 @pytest.mark.parametrize(

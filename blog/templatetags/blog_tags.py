@@ -80,10 +80,11 @@ def contact_url(subject: str = "") -> str:
 def typeset(text: str) -> SafeString:
     """A title or a name as posts' text is set: escaped, with French no-break spaces before
     `: ; ! ?` and inside « », so that no line starts with a lone `»` or `?`."""
-    escaped = conditional_escape(text)
     if not settings.MARKDOWN_FRENCH_TYPOGRAPHY:
-        return escaped
-    return mark_safe(rendering.apply_french_typography(escaped))  # noqa: S308 - escaped above
+        return conditional_escape(text)
+    # On the text, then escaped: `&amp;`'s `;` is no punctuation of the title.
+    spaced = rendering.apply_french_typography(html.escape(str(text), quote=False))
+    return conditional_escape(html.unescape(spaced))
 
 
 @register.filter
