@@ -31,7 +31,16 @@ from blog.forms import (
     TagMergeForm,
     UploadAdminForm,
 )
-from blog.models import Category, OldURL, Page, Post, PostRevision, SiteIdentity, Upload
+from blog.models import (
+    Category,
+    OldURL,
+    Page,
+    Post,
+    PostRevision,
+    SiteIdentity,
+    Upload,
+    plain_search_text,
+)
 from blog.revisions import record_revision, restore_revision, revision_diff
 from blog.taxonomy import merge_tags, record_category_rename, record_tag_rename
 
@@ -166,6 +175,19 @@ class PostAdmin(HistoryInFrench):
     list_filter = [PostStateFilter, "categories", ("tags", MostUsedTagsFilter), "published_at"]
     search_fields = ["title", "slug", "description", "body"]
     date_hierarchy = "published_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        """As the readers' search: accents and case aside (`cooperative` finds `Coopérative`,
+        `ÉTÉ` finds `été`), every word in the title, description or text, or in the slug.
+        Django's own search is case-sensitive for accented letters on SQLite."""
+        words = plain_search_text(search_term).split()
+        if not words:
+            return queryset, False
+        folded = Q()
+        for word in words:
+            folded &= Q(search_document__contains=word)
+        return queryset.filter(folded | Q(slug__icontains=search_term.strip())), False
+
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["word_count", "reading_time", "source_path"]
     actions = ["publish_now", "unpublish"]

@@ -393,6 +393,16 @@ def test_a_text_nested_too_deep_is_refused_and_breaks_no_later_render(author_cli
     assert "<p>Un <em>paragraphe</em>.</p>" in response.json()["html"]
 
 
+def test_the_post_list_search_ignores_accents_and_case(admin_client, make_post):
+    make_post("Coopérative d’été", slug="cooperative-ete", body="Une coopérative.")
+    make_post("Autre chose", slug="autre", body="Rien.")
+    url = reverse("admin:blog_post_changelist")
+    for query in ("cooperative", "ÉTÉ", "Été coop", "cooperative-ete"):
+        page = admin_client.get(url, {"q": query}).content.decode()
+        assert "Coopérative d’été" in page and "Autre chose" not in page, query
+    assert "Coopérative d’été" not in admin_client.get(url, {"q": "hiver"}).content.decode()
+
+
 def test_a_page_too_nested_to_render_is_a_form_error_too(admin_client, db):
     response = admin_client.post(
         reverse("admin:blog_page_add"),
