@@ -189,7 +189,8 @@ class MessageAdmin(HistoryInFrench):
         stamp = timezone.localtime().strftime("%Y-%m-%d")
         response["Content-Disposition"] = f'attachment; filename="messages-{stamp}.csv"'
         response.write("\ufeff")  # so spreadsheets open it as UTF-8
-        writer = csv.writer(response)
+        # Semicolons and day/month/year: what a French spreadsheet reads as columns and dates.
+        writer = csv.writer(response, delimiter=";")
         writer.writerow(
             [
                 _("received"),
@@ -204,7 +205,7 @@ class MessageAdmin(HistoryInFrench):
         for message in queryset.order_by("created_at", "id"):
             writer.writerow(
                 [
-                    csv_cell(timezone.localtime(message.created_at).isoformat(timespec="seconds")),
+                    csv_cell(timezone.localtime(message.created_at).strftime("%d/%m/%Y %H:%M:%S")),
                     csv_cell(message.get_status_display()),
                     csv_cell(message.name),
                     csv_cell(message.email),

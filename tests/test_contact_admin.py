@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -194,8 +195,10 @@ def test_csv_export_neutralises_formulas(admin_client, inbox):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     text = response.content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    # Semicolons: French spreadsheets read commas as decimal marks, not columns.
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["reçu le", "état", "nom"]
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}", rows[1][0])
     by_name = {row[2]: row for row in rows[1:]}
     assert '\'=HYPERLINK("http://evil.example")' in by_name
     evil = by_name['\'=HYPERLINK("http://evil.example")']
