@@ -751,6 +751,16 @@ def _printable(path: str | os.PathLike) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
+def _files_pattern(text: str, folder: Path) -> str:
+    """`DIR/*.txt`: the files a folder holds, as the shell would name them."""
+    try:
+        suffixes = {child.suffix for child in folder.iterdir() if child.is_file()}
+    except OSError:
+        suffixes = set()
+    suffix = next(iter(suffixes)) if len(suffixes) == 1 else ""
+    return f"{text.rstrip('/')}/*{suffix}"
+
+
 def _discover_one_of(texts: list[str], found: Discovery) -> None:
     sites: dict[Path, SiteConfig] = {}  # of the files named on their own
     for text in texts:
@@ -773,7 +783,11 @@ def _discover_one_of(texts: list[str], found: Discovery) -> None:
                 found.failed.append(
                     LeftOut(
                         text,
-                        _("neither a Jekyll site (no _config.yml, no _posts) nor a _posts folder"),
+                        _(
+                            "neither a Jekyll site (no _config.yml, no _posts) nor a _posts "
+                            "folder; to import the files it holds, name them (%(example)s)"
+                        )
+                        % {"example": _files_pattern(text, path)},
                     )
                 )
         elif path.is_file():

@@ -1461,6 +1461,14 @@ def test_includes_of_the_old_site_are_filled_in_with_their_images(tmp_path, sett
     assert "absente.html" in note.message
 
 
+def test_a_folder_of_loose_files_is_refused_with_how_to_name_them(tmp_path):
+    write(tmp_path / "seeds" / "000_a.txt", "---\ntitle: A\n---\nA.")
+    write(tmp_path / "seeds" / "004_b.txt", "---\ntitle: B\n---\nB.")
+    [failed] = import_site([tmp_path / "seeds"]).failed
+    assert failed.reason.endswith(f"({tmp_path / 'seeds'}/*.txt)")
+    assert not Post.objects.exists()
+
+
 def test_a_post_too_nested_to_render_fails_alone(tmp_path):
     root = tmp_path / "site"
     write(root / "_posts" / "2020-01-01-avant.md", "Avant.")
