@@ -7,6 +7,7 @@ it, one transaction per post. `import_site` is what `manage.py import_posts` run
 from __future__ import annotations
 
 import filecmp
+import logging
 import math
 import multiprocessing
 import os
@@ -75,6 +76,7 @@ BATCH = 100
 # from the file and the site's settings alone, marked with this prefix: a re-run then knows it
 # unchanged from the bytes, without reading the front matter or the markdown.
 SELF_CONTAINED = "file:"
+logger = logging.getLogger("carnet.import")
 
 
 @dataclass
@@ -1369,8 +1371,19 @@ def import_site(
 
     run.plan_posts(posts)
     run.plan_pages(pages)
-    for planned in run.posts + run.pages:
-        run.resolve(planned)
+    for planned in list(run.posts + run.pages):
+        try:
+            run.resolve(planned)
+        except Exception as error:  # noqa: BLE001 - one post's text must not stop the import
+            # Liquid or markup no rule foresaw: this file fails alone, with its reason.
+            logger.exception("Import of %s failed while reading its text", planned.key)
+            (run.posts if planned in run.posts else run.pages).remove(planned)
+            report.add(
+                planned.key,
+                planned.document.source.kind,
+                FAILED,
+                _("its text could not be read (%(error)s)") % {"error": type(error).__name__},
+            )
     # Cached pages are invalidated once, at the end, rather than on every save of the import.
     with nullcontext() if dry_run else one_bump():
         run.prepare_terms()

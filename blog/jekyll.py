@@ -397,9 +397,9 @@ def load_site(root: Path) -> SiteConfig:
         feed_plugin_path=_feed_plugin_path(root, config),
         feed_id_template=feed_id_template,
         site_values={
-            f"site.{key}": value if isinstance(value, bool) else str(value)
+            f"site.{key}": value
             for key, value in config.items()
-            if isinstance(value, str | int | float | bool)
+            if isinstance(value, str | int | float | bool | list | dict | date)
         },
         feed_categories=feed_categories,
         feed_tags_path=feed_tags_path,
@@ -1027,7 +1027,9 @@ def old_feed_value(template: str, site: SiteConfig, post_id: str, url: str) -> s
         if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
             return token[1:-1]
         value = variables.get(token)
-        return None if value is None or isinstance(value, bool) else str(value)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return None
+        return str(value)
 
     out: list[str] = []
     position = 0
@@ -1746,6 +1748,8 @@ def _permalink_suffix(style: str) -> str:
 # --- Liquid --------------------------------------------------------------------------------
 
 TOKEN = re.compile(r"\{%(-?)(.*?)(-?)%\}|\{\{(-?)(.*?)(-?)\}\}", re.S)
+# What Liquid's `-` strips: Ruby's white space, not the no-break spaces of French text.
+LIQUID_SPACE = " \t\n\v\f\r"
 UNSUPPORTED = "unsupported"
 UNRESOLVED = "unresolved"
 UNCLOSED = "unclosed"
@@ -1822,9 +1826,18 @@ def _atom(token: str, context: LiquidContext) -> str | None:
     value = context.variables.get(token)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None or isinstance(value, list | dict):
+    if value is None or isinstance(value, list | dict | date):
         return None  # unknown, or data Liquid would print its own way: reported
     return str(value)  # nil prints nothing
+
+
+def _is_nil(token: str, context: LiquidContext) -> bool:
+    """A front matter key or setting the old site did not have: nil to Liquid."""
+    token = token.strip()
+    if token in context.variables or not re.fullmatch(r"(page|site)\.\w+", token):
+        return False
+    head, key = token.split(".")
+    return key not in (JEKYLL_PAGE_DATA if head == "page" else JEKYLL_SITE_DATA)
 
 
 def _evaluate(expression: str, context: LiquidContext) -> str | None:
@@ -1832,6 +1845,13 @@ def _evaluate(expression: str, context: LiquidContext) -> str | None:
     relative_url, absolute_url, prepend and append. Anything else is unknown (None)."""
     parts = _split_filters(expression)
     value = _atom(parts[0], context)
+    if (
+        value is None
+        and len(parts) > 1
+        and parts[1].startswith("default")
+        and _is_nil(parts[0], context)
+    ):
+        value = ""  # `page.subtitle | default: page.title`, subtitle not written
     if value is None:
         return None
     for part in parts[1:]:
@@ -1847,7 +1867,7 @@ def _evaluate(expression: str, context: LiquidContext) -> str | None:
             if extra is None:
                 return None
             if name == "default":
-                value = value or extra
+                value = extra if value in ("", "false") else value
             else:
                 value = extra + value if name == "prepend" else value + extra
         elif name in ("escape", "xml_escape"):
@@ -1910,7 +1930,7 @@ INCLUDE_DEPTH = 5
 # Loop iterations and includes one text may expand, in all: an include of itself or nested
 # loops would otherwise grow a post without bound.
 EXPANSION_BUDGET = 1000
-INCLUDE_PARAMETER = re.compile(r"""(\w+)\s*=\s*("[^"]*"|'[^']*'|[\w.]+)""")
+INCLUDE_PARAMETER = re.compile(r"""([\w-]+)\s*=\s*("[^"]*"|'[^']*'|[\w.-]+)""")
 UNKNOWN = object()
 
 
@@ -1982,9 +2002,9 @@ class _ControlFlow:
             match = TAG.search(text, position)
             chunk = text[position : match.start() if match else len(text)]
             if strip_next:
-                chunk = chunk.lstrip()
+                chunk = chunk.lstrip(LIQUID_SPACE)
             if match and match.group(1) == "-" and _is_flow_tag(match.group(2), stops):
-                chunk = chunk.rstrip()
+                chunk = chunk.rstrip(LIQUID_SPACE)
             nodes.append(chunk)
             strip_next = False
             if match is None:
@@ -2020,7 +2040,7 @@ class _ControlFlow:
         while True:
             children, stop = self._parse(text, position, stops)
             if first.group(4) == "-" and children and isinstance(children[0], str):
-                children[0] = children[0].lstrip()
+                children[0] = children[0].lstrip(LIQUID_SPACE)
             branches.append((tag, arguments, children))
             if stop is None:
                 # Never closed: Liquid refuses the template. Its text stays, tags removed
@@ -2059,14 +2079,15 @@ class _ControlFlow:
                 continue
             chunk = text[position : match.start()]
             if strip_next:
-                chunk = chunk.lstrip()
+                chunk = chunk.lstrip(LIQUID_SPACE)
             if match.group(1) == "-":
-                chunk = chunk.rstrip()
-            out.append(chunk + value)
+                chunk = chunk.rstrip(LIQUID_SPACE)
+            # A value is text: Liquid-looking text in it (a title about `{% raw %}`) stays.
+            out.append(chunk + protect_liquid(value))
             strip_next = match.group(3) == "-"
             position = match.end()
         rest = text[position:]
-        out.append(rest.lstrip() if strip_next else rest)
+        out.append(rest.lstrip(LIQUID_SPACE) if strip_next else rest)
         return "".join(out)
 
     def _act(self, action: _Action) -> str:
@@ -2089,9 +2110,11 @@ class _ControlFlow:
     def _render_block(self, block: _Block) -> str:
         if block.name == "capture":
             name = block.branches[0][1].split()[:1]
-            value = self._render(block.branches[0][2])
+            # What it printed, final: raw text literal, its other Liquid resolved.
+            captured = _render_liquid(self._render(block.branches[0][2]), self.context)
+            self.problems.extend(captured.problems)
             if name:
-                self._set(name[0], value)
+                self._set(name[0], captured.text)
             return ""
         if block.name == "for":
             return self._render_loop(block)
@@ -2120,18 +2143,22 @@ class _ControlFlow:
 
     def _render_loop(self, block: _Block) -> str:
         arguments = block.branches[0][1]
-        loop = re.match(r"(\w+)\s+in\s+\((-?\d+)\.\.(-?\d+)\)\s*(.*)$", arguments)
+        loop = re.match(r"(\w+)\s+in\s+\(([\w.-]+)\.\.([\w.-]+)\)\s*(.*)$", arguments)
         options = _loop_options(loop.group(4)) if loop else None
-        if loop is None or options is None:
+        bounds = [self._value(loop.group(index)) for index in (2, 3)] if loop else []
+        if options is None or not all(
+            isinstance(b, int) and not isinstance(b, bool) for b in bounds
+        ):
             # Over the old site's data (posts, tags…): removed, with what it showed.
             self.problems.append((LOOP_REMOVED, block.written))
             return ""
-        numbers = list(range(int(loop.group(2)), int(loop.group(3)) + 1))
+        # A range object, sliced: (1..99999999999) builds no list.
+        numbers = range(bounds[0], bounds[1] + 1)
+        if options["reversed"]:  # Liquid reverses before it limits
+            numbers = numbers[::-1]
         numbers = numbers[options["offset"] :]
         if options["limit"] is not None:
             numbers = numbers[: options["limit"]]
-        if options["reversed"]:
-            numbers.reverse()
         if not numbers:
             else_branch = [children for tag, _args, children in block.branches if tag == "else"]
             return self._render(else_branch[0]) if else_branch else ""
@@ -2164,20 +2191,33 @@ class _ControlFlow:
         text = self.context.include(words[0], relative)
         if text is None:
             return None
-        saved = dict(self.context.variables)
-        saved_unknown = set(self.unknown_names)
-        # A parameter the tag did not pass is nil in the include, as in Liquid.
-        for key in set(re.findall(r"\binclude\.(\w+)", text)):
-            self.context.variables[f"include.{key}"] = NIL
-        for key, value in INCLUDE_PARAMETER.findall(words[1] if len(words) > 1 else ""):
-            self._set(f"include.{key}", self._value(value))
+        # Parameters read in the caller's scope (a nested include passes `include.src` on);
+        # the include sees only its own `include.*`, the rest of the scope is shared, as in
+        # Jekyll (an `assign` in an include is seen after it).
+        given = {
+            f"include.{key}": self._value(value)
+            for key, value in INCLUDE_PARAMETER.findall(words[1] if len(words) > 1 else "")
+        }
+        variables = self.context.variables
+        outer = {key: value for key, value in variables.items() if key.startswith("include.")}
+        outer_unknown = {name for name in self.unknown_names if name.startswith("include.")}
+        for key in outer:
+            del variables[key]
+        self.unknown_names -= outer_unknown
+        for key in set(re.findall(r"\binclude\.([\w-]+)", text)):
+            variables[f"include.{key}"] = NIL  # not passed: nil, as in Liquid
+        for key, value in given.items():
+            self._set(key, value)
         self.depth += 1
         try:
             inner = _render_liquid(self.run(text), self.context)
         finally:
             self.depth -= 1
-            self.context.variables = saved
-            self.unknown_names = saved_unknown
+            for key in [key for key in variables if key.startswith("include.")]:
+                del variables[key]
+            self.unknown_names = {n for n in self.unknown_names if not n.startswith("include.")}
+            variables.update(outer)
+            self.unknown_names |= outer_unknown
         self.problems.extend(inner.problems)
         # Its output is text of the post now: no Liquid of it runs a second time.
         return _Verbatim(protect_liquid(inner.text))
@@ -2204,9 +2244,9 @@ class _ControlFlow:
             return token == "true"
         if token in ("nil", "null", "empty", "blank"):
             return None
-        if re.fullmatch(r"-?\d+", token):
+        if re.fullmatch(r"-?\d{1,30}", token):
             return int(token)
-        if re.fullmatch(r"-?\d+\.\d+", token):
+        if re.fullmatch(r"-?\d{1,30}\.\d{1,30}", token):
             return float(token)
         if token in self.context.variables:
             value = self.context.variables[token]
@@ -2257,7 +2297,10 @@ class _ControlFlow:
         if operator == "contains":
             if isinstance(left, str):
                 return isinstance(right, str) and right in left
-            return isinstance(left, list | dict) and right in left
+            try:
+                return isinstance(left, list | dict) and right in left
+            except TypeError:  # an unhashable value asked of a dict
+                return False
         try:
             return {
                 "<": lambda: left < right,
@@ -2272,9 +2315,9 @@ class _ControlFlow:
 def _loop_options(text: str) -> dict | None:
     """`reversed`, `limit: n` and `offset: n` of a `for`; None for anything else."""
     options = {"reversed": False, "limit": None, "offset": 0}
-    for word in re.findall(r"reversed|\w+\s*:\s*\S+|\S+", text):
+    for index, word in enumerate(re.findall(r"reversed|\w+\s*:\s*\S+|\S+", text)):
         if word == "reversed":
-            options["reversed"] = True
+            options["reversed"] = index == 0  # Liquid reads it only right after the range
         elif match := re.fullmatch(r"(limit|offset)\s*:\s*(\d+)", word):
             options[match.group(1)] = int(match.group(2))
         else:
@@ -2321,10 +2364,14 @@ def liquid_variables(document: Document) -> dict[str, object]:
         if key not in ("site.url", "site.baseurl")
     }
     for key, value in document.data.items():
-        if isinstance(value, str | int | float | bool | list | dict):
+        if isinstance(value, str | int | float | bool | list | dict | date):
             variables[f"page.{key}"] = value
     if document.title:
         variables["page.title"] = document.title
+    if document.is_post:
+        # As Jekyll splits them: `tags: python web` is two tags.
+        variables["page.tags"] = list(document.tags)
+        variables["page.categories"] = list(document.categories)
     return variables
 
 
@@ -2350,10 +2397,10 @@ def _render_liquid(text: str, context: LiquidContext) -> LiquidResult:
         match = TOKEN.search(text, position)
         chunk = text[position : match.start() if match else len(text)]
         if strip_next:
-            chunk = chunk.lstrip()
+            chunk = chunk.lstrip(LIQUID_SPACE)
             strip_next = False
         if match and "-" in (match.group(1) or "") + (match.group(4) or ""):
-            chunk = chunk.rstrip()
+            chunk = chunk.rstrip(LIQUID_SPACE)
         out.append(chunk)
         if not match:
             break
@@ -2382,9 +2429,9 @@ def _render_liquid(text: str, context: LiquidContext) -> LiquidResult:
             content = text[match.end() : closing.start()]
             if name == "raw":
                 if strip_after:
-                    content = content.lstrip()
+                    content = content.lstrip(LIQUID_SPACE)
                 if closing.group(1) == "-":
-                    content = content.rstrip()
+                    content = content.rstrip(LIQUID_SPACE)
                 out.append(content)
             elif name == "highlight":
                 inner_result = render_liquid(content, context)

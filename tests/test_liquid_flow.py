@@ -179,3 +179,13 @@ def test_month_archive_single_segment_pattern_redirects(tmp_path, client):
 
     print("VALID", is_valid_path("/2020-03/"), list(OldURL.objects.values_list("path", flat=True)))
     assert client.get("/2020-03/").status_code == 301
+
+
+def test_a_post_whose_liquid_cannot_be_read_fails_alone(tmp_path):
+    # 500 nested blocks: Liquid refuses more than 100; here the post fails, the rest comes in.
+    root = _site(tmp_path, "{% if true %}" * 500 + "x" + "{% endif %}" * 500)
+    write(root / "_posts" / "2021-01-06-sain.md", "Sain.")
+    report = import_site([root])
+    [failed] = report.failed
+    assert failed.path == "_posts/2021-01-05-p.md" and "RecursionError" in failed.reason
+    assert list(Post.objects.values_list("slug", flat=True)) == ["sain"]
