@@ -425,7 +425,8 @@ class _Import:
     def resolve(self, planned: _Planned) -> None:
         document = planned.document
         body, excerpt = document.body, document.excerpt
-        if document.render_liquid:
+        has_liquid = any("{{" in text or "{%" in text for text in (body, excerpt) if text)
+        if document.render_liquid and has_liquid:
             context = self._context(document)
             problems: list[tuple[str, str]] = []
             for text, target in ((body, "body"), (excerpt, "excerpt")):
