@@ -39,6 +39,15 @@ BODY = (
 )
 
 
+def log_in(page) -> None:
+    """The author logs in through the admin's form, as she would."""
+    page.goto("/admin/login/")
+    page.fill("#id_username", "autrice")
+    page.fill("#id_password", "un-mot-de-passe-solide")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#carnet-desk")
+
+
 def png(width: int, height: int) -> bytes:
     """A small striped PNG, written by hand (Pillow is not a dependency)."""
     rows = b"".join(
@@ -104,11 +113,7 @@ def test_write_upload_preview_schedule_publish_and_read(
     image = tmp_path / "potager.png"
     image.write_bytes(png(240, 120))
 
-    page.goto("/admin/login/")
-    page.fill("#id_username", "autrice")
-    page.fill("#id_password", "un-mot-de-passe-solide")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#carnet-desk")
+    log_in(page)
 
     page.goto("/admin/blog/post/add/")
     page.locator("#id_title").press_sequentially(TITLE)  # typed: the slug follows keystrokes
@@ -200,11 +205,7 @@ def test_a_suggested_tag_with_a_comma_or_a_space_stays_one_tag(browser_page, db)
     User.objects.create_superuser("autrice", "autrice@example.org", "un-mot-de-passe-solide")
     older = Post.objects.create(title="Un ancien billet", slug="ancien", body="…")
     older.tags.add("Et moi, même", "jardinage", "et moi")
-    page.goto("/admin/login/")
-    page.fill("#id_username", "autrice")
-    page.fill("#id_password", "un-mot-de-passe-solide")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#carnet-desk")
+    log_in(page)
 
     page.goto("/admin/blog/post/add/")
     page.fill("#id_title", "Un nouveau billet")
