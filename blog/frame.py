@@ -6,6 +6,14 @@ is stored in `body_html` and its entry in lists in `summary_html` (blog.summarie
 on every request, it cost 0.7 ms of every page, over a quarter of the home page's time. A
 request only marks the menu link of the page being read (`mark_current`).
 
+The home page's own layout (its head, title and pagination around the newest entries) depends
+on nothing else either: it is rendered with the frame from `blog/post_list.html`, around a mark
+where the entries go, and stored beside it (`frame["home"]`). The home page's first page, the
+busiest of all, then only reads its entries and joins strings: rendering its template on every
+request cost twice what serving the page's bytes does (bench/pages.py, cache off). Its other
+pages, and a home with nothing published, are rendered as usual; tests/test_frame.py holds
+the stored layout to what the template renders.
+
 `SiteIdentity.frame_key` names what the frame was rendered with (templates, catalogue,
 addresses, stylesheet's hashed name, settings); `SiteIdentity.current()` renders and stores it
 again when that changes, after a deploy.
@@ -14,16 +22,19 @@ again when that changes, after a deploy.
 from __future__ import annotations
 
 import functools
+import secrets
 import sys
 from copy import copy
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import escape
 
+from blog import pagination
 from blog.summaries import fingerprint
 from blog.templatetags import blog_tags
 
@@ -35,6 +46,15 @@ PARTS = {
     "header": "includes/site_header.html",
     "footer": "includes/site_footer.html",
 }
+HOME_TEMPLATE = "blog/post_list.html"
+# What HOME_TEMPLATE is made of, besides the parts above.
+HOME_TEMPLATES = (
+    HOME_TEMPLATE,
+    "base.html",
+    "includes/head.html",
+    "includes/pagination.html",
+    "includes/pagination_links.html",
+)
 STATIC_FILES = ("css/site.css", "favicon.svg")
 NAV_URLS = ("blog:home", "blog:archives", "blog:categories", "blog:tags", "blog:search")
 
@@ -68,9 +88,10 @@ def current_key() -> str:
     parts = [*addresses, *defaults]
     from blog.models import SiteIdentity
 
-    # The Python the frame runs: its tags and filters, this module, the identity's links.
-    python = (blog_tags, sys.modules[__name__], SiteIdentity.link_list)
-    return fingerprint(PARTS.values(), python, parts)
+    # The Python the frame runs: its tags and filters, this module, the identity's links,
+    # the home page's paginator.
+    python = (blog_tags, sys.modules[__name__], SiteIdentity.link_list, pagination)
+    return fingerprint((*PARTS.values(), *HOME_TEMPLATES), python, parts)
 
 
 def with_defaults(identity: SiteIdentity) -> SiteIdentity:
@@ -82,8 +103,9 @@ def with_defaults(identity: SiteIdentity) -> SiteIdentity:
     return shown
 
 
-def render_frame(identity: SiteIdentity, menu_pages=None) -> dict[str, str]:
-    """The three parts of the frame; `menu_pages` are read from the database unless given."""
+def render_frame(identity: SiteIdentity, menu_pages=None) -> dict:
+    """The three parts of the frame and the home page's layout; `menu_pages` are read from
+    the database unless given."""
     from django.template.loader import render_to_string
 
     from blog.models import Page
@@ -92,9 +114,55 @@ def render_frame(identity: SiteIdentity, menu_pages=None) -> dict[str, str]:
         menu_pages = list(
             Page.objects.filter(is_published=True, show_in_menu=True).only("title", "slug")
         )
-    context = {"site": with_defaults(identity), "menu_pages": menu_pages}
+    site = with_defaults(identity)
+    context = {"site": site, "menu_pages": menu_pages}
     with translation.override(settings.LANGUAGE_CODE):
-        return {part: render_to_string(name, context).strip() for part, name in PARTS.items()}
+        parts = {part: render_to_string(name, context).strip() for part, name in PARTS.items()}
+        site.frame = parts
+        return {**parts, "home": render_home(site)}
+
+
+class _Mark:
+    """Stands for an entry in the home page's template: a comment no text can hold."""
+
+    def __init__(self):
+        self.summary_html = f"<!--{secrets.token_hex(16)}-->"
+
+
+def render_home(site: SiteIdentity) -> dict:
+    """The first page of the home page around its entries, as `HOME_TEMPLATE` renders it:
+    `[before, between, after]` (the page is `before + between.join(entries) + after`), with
+    an older page to link to (`more`) and without (`last`).
+
+    `site` is the identity as the context processor gives it, with its frame. The page's
+    address is its only part of the request, so `path` says which one it was rendered for.
+    """
+    from django.template.loader import render_to_string
+
+    from blog.views import POSTS_PER_PAGE
+
+    request = HttpRequest()
+    request.path = reverse("blog:home")
+    # Two entries: what comes between two of them is known too.
+    first, second = _Mark(), _Mark()
+    home = {"path": request.path}
+    for name, has_next in (("more", True), ("last", False)):
+        paginator = pagination.UncountedPaginator([], POSTS_PER_PAGE)
+        page = pagination.UncountedPage([first, second], 1, paginator, has_next)
+        context = {
+            "request": request,
+            "site": site,
+            "SITE_URL": settings.SITE_URL,
+            "paginator": paginator,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "posts": page.object_list,
+        }
+        html = render_to_string(HOME_TEMPLATE, context)
+        before, rest = html.split(first.summary_html)
+        between, after = rest.split(second.summary_html)
+        home[name] = [before, between, after]
+    return home
 
 
 def rendered_for_storage(identity: SiteIdentity) -> tuple[dict[str, str], str]:

@@ -499,7 +499,8 @@ class SiteIdentity(models.Model):
         validators=[validate_links],
     )
     modified_at = models.DateTimeField(_("modified"), auto_now=True)
-    # The layout around every page, rendered from this row and the menu (blog.frame).
+    # The layout around every page, and the home page's own, rendered from this row and the
+    # menu (blog.frame).
     frame = models.JSONField(default=dict, editable=False)
     frame_key = models.CharField(max_length=32, blank=True, editable=False)
 

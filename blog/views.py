@@ -26,7 +26,7 @@ from django.views.generic import (
 from taggit.models import Tag
 
 from blog import search
-from blog.models import Category, Page, Post, PostQuerySet, plain_search_text
+from blog.models import Category, Page, Post, PostQuerySet, SiteIdentity, plain_search_text
 from blog.pagination import UncountedPaginator
 from blog.prepared import PreparedQuery
 from blog.summaries import Entry, with_summaries
@@ -70,12 +70,25 @@ class PostListMixin:
 
 
 class HomeView(PostListMixin, ListView):
-    # The busiest page: it never counts the posts (blog.pagination), and its query is
-    # compiled once (blog.prepared).
+    # The busiest page: it never counts the posts (blog.pagination), its query is compiled
+    # once (blog.prepared), and its first page is its stored layout around its stored
+    # entries (blog.frame): no template is rendered for it.
     paginator_class = UncountedPaginator
 
     def get_queryset(self):
         return NEWEST_ENTRIES
+
+    def get(self, request, *args, **kwargs):
+        layout = SiteIdentity.current().frame.get("home")
+        if layout is None or request.path != layout["path"] or request.GET.get("page", "1") != "1":
+            return super().get(request, *args, **kwargs)
+        rows = NEWEST_ENTRIES[0 : POSTS_PER_PAGE + 1]
+        if not rows:
+            # "Nothing published yet", from the template.
+            return super().get(request, *args, **kwargs)
+        before, between, after = layout["more" if len(rows) > POSTS_PER_PAGE else "last"]
+        entries = with_summaries(rows[:POSTS_PER_PAGE])
+        return HttpResponse(before + between.join(entry.summary_html for entry in entries) + after)
 
 
 class CategoryView(PostListMixin, ListView):

@@ -87,7 +87,7 @@ def test_the_stored_frame_is_what_the_templates_render_now(client, make_post):
     )
     row = SiteIdentity.objects.get()
     assert row.frame == frame.render_frame(row)
-    assert set(row.frame) == {"head", "header", "footer"}
+    assert set(row.frame) == {"head", "header", "footer", "home"}
     assert row.frame_key == frame.current_key()
     assert "Mon carnet" in row.frame["header"] and "Des notes." in row.frame["header"]
     assert '<a href="/a-propos/">À propos</a>' in row.frame["header"]
@@ -421,8 +421,12 @@ def test_the_mark_is_not_stored_nor_cached_for_other_pages(settings, client, rea
     settings.PAGE_CACHE_ENABLED = True
     for url in ("/", "/archives/", "/a-propos/"):
         get(client, url)
-    assert "aria-current" not in json.dumps(SiteIdentity.objects.get().frame)
-    assert "aria-current" not in json.dumps(SiteIdentity.current().frame)
+    for identity in (SiteIdentity.objects.get(), SiteIdentity.current()):
+        shared = {part: identity.frame[part] for part in frame.PARTS}
+        assert "aria-current" not in json.dumps(shared)
+        # The home page's own layout marks the home page's link, and only it.
+        for before, _between, _after in (identity.frame["home"][n] for n in ("more", "last")):
+            assert marked_links(before) == [("/", "Mon carnet")]
     assert marked_links(get(client, "/tags/")) == [("/tags/", "Étiquettes")]
 
 
@@ -704,3 +708,98 @@ def test_a_backup_restores_before_collectstatic(db, make_post, settings, tmp_pat
     call_command("restore_site", str(archive), stdout=io.StringIO())
     assert SiteIdentity.objects.get().title == "Mon carnet"
     assert Post.objects.get().summary_html
+
+
+# -- The home page's stored layout ------------------------------------------------------------
+
+
+def rendered_by_the_template(rf, url: str = "/") -> str:
+    """The home page as its template renders it, the way its other pages are rendered."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.views.generic import ListView
+
+    from blog.views import HomeView
+
+    request = rf.get(url)
+    request.user = AnonymousUser()
+    view = HomeView()
+    view.setup(request)
+    return ListView.get(view, request).render().content.decode()
+
+
+@pytest.mark.parametrize("posts", [1, 2, 10, 11, 25])
+def test_the_home_page_from_its_stored_layout_is_what_its_template_renders(
+    client, rf, make_post, posts
+):
+    for n in range(posts):
+        make_post(f"Billet « {n} » <b>&</b> ?", tags=["ess", "et moi"], categories=["good_job"])
+    about_page()
+    SiteIdentity.objects.create(
+        title="Zoé & <Cie>",
+        tagline="Des notes : « vraies » !",
+        author_name="Claire",
+        links="Mastodon | https://mastodon.example/@claire",
+    )
+    response = client.get("/")
+    assert response.status_code == 200
+    assert not response.templates, "the first page is served from its stored layout"
+    assert response.content.decode() == rendered_by_the_template(rf)
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    # The stored layout in use, with or without an older page.
+    assert ('rel="next"' in response.content.decode()) == (posts > 10)
+
+
+def test_the_home_page_shows_an_edit_of_the_identity_menu_or_posts_at_once(
+    committed, client, rf, make_post
+):
+    make_post("Premier")
+    identity = SiteIdentity.objects.create(title="Avant")
+    assert "Avant" in get(client)
+    identity.title = "Après"
+    identity.save()
+    with committed():
+        about_page()
+    make_post("Second", days_ago=0.5)
+    home = get(client)
+    assert "<title>Après</title>" in home and "Avant" not in home
+    assert menu_of(home)[-3] == ABOUT
+    assert home.index("Second") < home.index("Premier")
+    assert home == rendered_by_the_template(rf)
+
+
+def test_the_home_page_reads_one_query_from_its_stored_layout(client, make_post):
+    for n in range(12):
+        make_post(f"Billet {n}")
+    SiteIdentity.objects.create(title="Mon carnet")
+    get(client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert not response.templates
+    assert len(queries) == 1, [query["sql"] for query in queries]
+
+
+@pytest.mark.parametrize("url", ["/?page=2", "/?page=last"])
+def test_other_pages_of_the_home_page_come_from_the_template(client, rf, make_post, url):
+    for n in range(12):
+        make_post(f"Billet {n}")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "blog/post_list.html" in [template.name for template in response.templates]
+    assert response.content.decode() == rendered_by_the_template(rf, url)
+
+
+def test_a_home_page_with_nothing_published_comes_from_the_template(client, db):
+    response = client.get("/")
+    assert "blog/post_list.html" in [template.name for template in response.templates]
+    assert "Rien de publié pour l’instant." in response.content.decode()
+
+
+def test_the_home_layout_is_kept_only_for_the_address_it_was_rendered_at(
+    client, make_post, monkeypatch
+):
+    make_post("Un billet")
+    identity = SiteIdentity.current()
+    # A site served under a prefix its frame was not rendered with (FORCE_SCRIPT_NAME).
+    monkeypatch.setitem(identity.frame, "home", {**identity.frame["home"], "path": "/blog/"})
+    response = client.get("/")
+    assert "blog/post_list.html" in [template.name for template in response.templates]
