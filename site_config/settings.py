@@ -119,6 +119,12 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://carnet")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis down or unreachable costs speed, not pages (site_config/cache.py); a call to
+    # one that does not answer gives up after a second.
+    CACHES["default"]["BACKEND"] = "site_config.cache.ForgivingRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 1)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
 # Anonymous pages are cached (blog/cache.py) for this many seconds; edits invalidate at once.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
