@@ -39,7 +39,7 @@ from blog.models import (
     PostRevision,
     SiteIdentity,
     Upload,
-    plain_search_text,
+    every_word_in,
 )
 from blog.revisions import record_revision, restore_revision, revision_diff
 from blog.taxonomy import merge_tags, record_category_rename, record_tag_rename
@@ -178,14 +178,10 @@ class PostAdmin(HistoryInFrench):
 
     def get_search_results(self, request, queryset, search_term):
         """As the readers' search: accents and case aside (`cooperative` finds `Coopérative`,
-        `ÉTÉ` finds `été`), every word in the title, description or text, or in the slug.
-        Django's own search is case-sensitive for accented letters on SQLite."""
-        words = plain_search_text(search_term).split()
-        if not words:
+        `ÉTÉ` finds `été`), every word in the title, description or text, or in the slug."""
+        folded = every_word_in("search_document", search_term)
+        if folded is None:
             return queryset, False
-        folded = Q()
-        for word in words:
-            folded &= Q(search_document__contains=word)
         return queryset.filter(folded | Q(slug__icontains=search_term.strip())), False
 
     prepopulated_fields = {"slug": ["title"]}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from blog.admin_history import HistoryInFrench
+from blog.models import every_word_in
 from contact.models import Message
 
 # A mailto: link longer than this is cut by some mail clients and browsers.
@@ -71,6 +72,12 @@ class MessageAdmin(HistoryInFrench):
     list_filter = ["status", NotificationFilter, "created_at"]
     search_fields = ["name", "email", "subject", "message"]
     date_hierarchy = "created_at"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Accents and case aside, as the post list's: `zoe` finds Zoé, `reponse` Réponse."""
+        found = every_word_in("search_document", search_term)
+        return (queryset, False) if found is None else (queryset.filter(found), False)
+
     list_per_page = 50
     actions = ["mark_read", "mark_answered", "mark_spam", "mark_archived", "export_csv"]
     fieldsets = [

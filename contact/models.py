@@ -11,16 +11,34 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from blog.models import plain_search_text
+
 # A notification still "pending" after this long was abandoned (a worker died mid-send):
 # the retry command may take it over. Longer than a few SMTP timeouts, so it never races
 # a request that is still sending.
 STALE_PENDING = timedelta(minutes=10)
+# The same message from the same reader within this time is one message sent twice.
+RESENT_WITHIN = timedelta(minutes=10)
+# What the inbox's search reads.
+SEARCHED = ("name", "email", "subject", "message")
 
 
 class MessageQuerySet(models.QuerySet):
     def unread_count(self) -> int:
         """How many messages the author has not opened yet (shown in the admin)."""
         return self.filter(status=Message.Status.NEW).count()
+
+    def sent_before(self, message: Message, now: datetime | None = None) -> bool:
+        """Whether this reader sent this very message moments ago: a second click on the
+        button, or the form sent again from the browser's history."""
+        now = now or timezone.now()
+        return self.filter(
+            created_at__gte=now - RESENT_WITHIN,
+            email__iexact=message.email,
+            name=message.name,
+            subject=message.subject,
+            message=message.message,
+        ).exists()
 
     def notification_pending(self) -> MessageQuerySet:
         """Messages the author has not been told about yet (spam is never notified)."""
@@ -84,6 +102,8 @@ class Message(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledgement sent"), null=True, blank=True)
+    # Name, address, subject and text without accents or capitals, for the inbox's search.
+    search_document = models.TextField(blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -98,6 +118,14 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.subject or _("Message from %(name)s") % {"name": self.name}
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is None or not set(SEARCHED).isdisjoint(fields):
+            self.search_document = plain_search_text(*(getattr(self, name) for name in SEARCHED))
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "search_document"}
+        super().save(*args, **kwargs)
 
     def set_status(self, status: str) -> None:
         self.status = status

@@ -39,6 +39,10 @@ def contact_form(request: HttpRequest) -> HttpResponse:
     form = ContactForm(request.POST)
     if not form.is_valid():
         return render(request, TEMPLATE, {"form": form.redisplay()}, status=400)
+    message = form.save(commit=False)
+    if Message.objects.sent_before(message):
+        # Stored and notified once; the reader sees the same thanks, and no rate limit.
+        return redirect("contact:thanks")
     wait = spam.register_submission(spam.client_address(request))
     if wait:
         minutes = max(1, round(wait / 60))
@@ -57,7 +61,6 @@ def contact_form(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(wait)
         return response
 
-    message = form.save(commit=False)
     message.consent = True
     message.spam_reason = spam.spam_reason(
         name=message.name, subject=message.subject, message=message.message

@@ -185,6 +185,29 @@ def test_valid_message_is_stored_then_notified_with_reply_to(client, db, mailout
     assert "Merci, votre message est bien arrivé" in thanks.content.decode()
 
 
+def test_a_message_sent_twice_is_stored_and_notified_once(client, db, mailoutbox, settings):
+    settings.CONTACT_RATE_LIMIT = "1/h"
+    for _click in range(2):
+        response = client.post(URL, form_data())
+        # The second click gets the same thanks, not the rate limit's refusal.
+        assert response.status_code == 302
+        assert response["Location"] == reverse("contact:thanks")
+    assert Message.objects.count() == 1
+    assert len(mailoutbox) == 1
+    # Another message is another message (and now the rate limit speaks).
+    assert client.post(URL, form_data(message="Et une autre question.")).status_code == 429
+
+
+def test_the_same_text_is_a_new_message_later_or_from_someone_else(client, db, mailoutbox):
+    client.post(URL, form_data())
+    Message.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    client.post(URL, form_data())
+    client.post(URL, form_data(email="dominique@example.org"))
+    client.post(URL, form_data(subject="Un autre sujet"))
+    assert Message.objects.count() == 4
+    assert len(mailoutbox) == 4
+
+
 def test_message_without_subject_is_named_after_its_author(client, db, mailoutbox):
     client.post(URL, form_data(subject=""))
     assert mailoutbox[0].subject == "[Carnet] Message de Camille Martin"
@@ -333,8 +356,8 @@ def test_missing_or_forged_token_blocks_a_bot(client, db, token):
 
 
 def test_rate_limit_blocks_a_bot_that_waits_and_fills_the_form_right(client, db, mailoutbox):
-    for _ in range(5):
-        assert client.post(URL, form_data()).status_code == 302
+    for n in range(5):
+        assert client.post(URL, form_data(message=f"Message n°{n}")).status_code == 302
     response = client.post(URL, form_data(message="Encore un"))
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 3600
@@ -343,7 +366,7 @@ def test_rate_limit_blocks_a_bot_that_waits_and_fills_the_form_right(client, db,
     assert "Encore un" in html
     assert Message.objects.count() == 5
     # Another address is not affected.
-    other = client.post(URL, form_data(), REMOTE_ADDR="192.0.2.7")
+    other = client.post(URL, form_data(message="Un autre"), REMOTE_ADDR="192.0.2.7")
     assert other.status_code == 302
 
 
@@ -355,15 +378,18 @@ def test_rate_limit_zero_is_off(client, db, settings):
 
 def test_forwarded_address_is_only_trusted_when_told(client, db, settings):
     settings.CONTACT_RATE_LIMIT = "1/h"
-    first = form_data()
-    assert client.post(URL, first, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 302
+
+    def text(n):
+        return form_data(message=f"Message n°{n}")
+
+    assert client.post(URL, text(1), HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 302
     # Not trusted: a forged header does not buy a new allowance.
-    assert client.post(URL, first, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 429
+    assert client.post(URL, text(2), HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 429
 
     settings.CONTACT_TRUST_X_FORWARDED_FOR = True
     via_proxy = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.3"}
-    assert client.post(URL, first, **via_proxy).status_code == 302
-    assert client.post(URL, first, **via_proxy).status_code == 429
+    assert client.post(URL, text(3), **via_proxy).status_code == 302
+    assert client.post(URL, text(4), **via_proxy).status_code == 429
 
 
 def test_client_address_groups_ipv6_by_64(rf, settings):
@@ -420,7 +446,7 @@ def test_rate_limit_holds_in_redis_across_processes(client, db, settings):
         }
     }
     settings.CONTACT_RATE_LIMIT = "3/h"
-    results = [client.post(URL, form_data()).status_code for _ in range(4)]
+    results = [client.post(URL, form_data(message=f"N°{n}")).status_code for n in range(4)]
     assert results == [302, 302, 302, 429]
     # The counter is in Redis, where another gunicorn worker would read it.
     raw = redis.Redis.from_url("redis://127.0.0.1:6379/2")

@@ -154,6 +154,46 @@ def test_search_finds_words_in_the_message(admin_client, inbox):
     assert [m.name for m in response.context["cl"].result_list] == ["Lou"]
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("cooperative", ["Lou"]),
+        ("COOPÉRATIVE", ["Lou"]),
+        ("zoe", ["Zoé"]),
+        ("zoe reponse", ["Zoé"]),
+        ("zoé velo", []),
+        ("REPONSE", ["Zoé"]),
+        ("example.org", ["Lou", "Zoé"]),
+    ],
+)
+def test_search_ignores_accents_and_case(admin_client, inbox, query, found):
+    inbox("Lou", message="Une question sur la Coopérative")
+    inbox("Zoé", subject="Réponse à votre billet", email="zoe@example.org")
+    response = admin_client.get(CHANGELIST, {"q": query})
+    assert sorted(m.name for m in response.context["cl"].result_list) == found
+
+
+def test_messages_stored_before_the_search_are_found_after_migrate(admin_client, inbox):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    inbox("Zoé", subject="Réponse")
+    Message.objects.update(search_document="")
+    migration = import_module("contact.migrations.0002_message_search_document")
+    migration.fill_search_documents(apps, None)
+    response = admin_client.get(CHANGELIST, {"q": "reponse"})
+    assert [m.name for m in response.context["cl"].result_list] == ["Zoé"]
+
+
+def test_a_message_edited_in_place_is_searched_as_it_is_now(inbox):
+    message = inbox("Lou")
+    message.subject = "Été"
+    message.save(update_fields=["subject"])
+    message.mark_read()
+    assert "ete" in Message.objects.get().search_document
+
+
 def test_reply_link_quotes_the_message_url_encoded(admin_client, inbox):
     message = inbox(
         "Lou & Sam",
