@@ -7,7 +7,8 @@ page cache off and once on, and prints each page's requests/s, p99 latency and i
 bare view measured in the same run (absolute numbers vary between runs on a shared machine;
 ratios are what to read). Beside the bare view, two yardsticks: the home page's bytes served as
 they are ("fixed home": compression, ETag and sending, no view work) and the layout around an
-empty page. Needs wrk (apt-get install wrk).
+empty page, rendered from its template (the home page's first page is not: blog/frame.py).
+Needs wrk (apt-get install wrk).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def main() -> None:
             "bare view": "/bench/bare/",
             # The home page's bytes served as they are: the ceiling of any view that renders it.
             "fixed home": "/bench/fixed/",
-            # The layout alone (base.html, no query): the floor of every page below.
+            # The layout alone (base.html, no query): the floor of every page rendered from
+            # templates (all below but the home page's first page).
             "layout only": "/bench/layout/",
             "home": "/",
             "post": urls["post"],
