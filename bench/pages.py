@@ -3,11 +3,12 @@
     .venv/bin/python bench/pages.py [--posts 100] [--tags 200] [--seconds 5]
 
 Runs gunicorn (2 workers) on a scratch SQLite database with production settings, once with the
-page cache off and once on, and prints each page's requests/s, p99 latency and its ratio to the
-bare view measured in the same run (absolute numbers vary between runs on a shared machine;
-ratios are what to read). Beside the bare view, two yardsticks: the home page's bytes served as
-they are ("fixed home": compression, ETag and sending, no view work) and the layout around an
-empty page, rendered from its template (the home page's first page is not: blog/frame.py).
+page cache off, once on, and the home page once more with no cache at all; prints each page's
+requests/s, p99 latency and its ratio to the bare view measured in the same run (absolute
+numbers vary between runs on a shared machine; ratios are what to read). Beside the bare view,
+two yardsticks: the home page's bytes served as they are ("fixed home": compression, ETag and
+sending, no view work) and the layout around an empty page, rendered from its template (the
+home page's first page is not: blog/frame.py).
 Needs wrk (apt-get install wrk).
 """
 
@@ -76,6 +77,14 @@ def main() -> None:
                 results = measure_pages(base, paths, args.seconds)
             print(f"\n{label}")
             print_ratios(results)
+        # Stricter than "cache off": Django's cache keeps nothing either (the site identity
+        # is read once a content change by each process, blog.models.SiteIdentity.current).
+        home_only = {name: paths[name] for name in ("bare view", "fixed home", "home")}
+        run_env = dict(env, PAGE_CACHE_ENABLED="off", CACHE_URL="dummycache://")
+        with gunicorn(run_env) as base:
+            results = measure_pages(base, home_only, args.seconds)
+        print("\nno cache at all (page cache off, CACHE_URL=dummycache://)")
+        print_ratios(results)
 
 
 if __name__ == "__main__":

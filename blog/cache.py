@@ -6,8 +6,8 @@ its next request; no page is ever served stale. A post scheduled for later sets 
 to its publication time, so it appears at that time by itself, with no cron.
 
 The stamp must be seen by every server process. With a shared cache (Redis) it lives in the cache;
-with the per-process local-memory cache (the default) it lives in a small file, whose change every
-worker sees on its next request.
+with the per-process local-memory cache (the default), or no cache at all (`dummycache://`), it
+lives in a small file, whose change every worker sees on its next request.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ class Stamp:
 
 
 def _uses_shared_cache() -> bool:
-    return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
+    # A dummy cache keeps nothing: a stamp there would be new on every request.
+    backend = settings.CACHES["default"]["BACKEND"]
+    return "LocMemCache" not in backend and "DummyCache" not in backend
 
 
 def _stamp_name() -> str:

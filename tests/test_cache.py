@@ -172,3 +172,23 @@ def test_a_host_not_allowed_gets_a_400_from_the_cache_too(cached, client, make_p
     make_post("Billet")
     assert client.get("/", HTTP_HOST="carnet.example").status_code == 200  # now in the cache
     assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_without_any_cache_pages_read_only_their_own_queries_and_edits_show(
+    committed, client, make_post, settings, django_assert_num_queries
+):
+    """CACHE_URL=dummycache://: the stamp lives in its file, not anew on every request."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.PAGE_CACHE_ENABLED = True
+    identity = SiteIdentity.objects.create(title="Mon carnet")
+    make_post("Avant")
+    client.get("/")
+    with django_assert_num_queries(1):
+        assert "Avant" in client.get("/").content.decode()
+    with committed():
+        identity.title = "Autre titre"
+        identity.save()
+        Post.objects.update(title="Après")
+        Post.objects.get().save()
+    home = client.get("/").content.decode()
+    assert "Autre titre" in home and "Après" in home
