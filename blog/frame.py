@@ -84,7 +84,12 @@ def current_key() -> str:
     """
     with translation.override(settings.LANGUAGE_CODE):
         addresses = _addresses()
-    defaults = (settings.SITE_TITLE, settings.SITE_DESCRIPTION, settings.SITE_AUTHOR)
+    defaults = (
+        settings.SITE_TITLE,
+        settings.SITE_DESCRIPTION,
+        settings.SITE_AUTHOR,
+        settings.SITE_URL,
+    )
     parts = [*addresses, *defaults]
     from blog.models import SiteIdentity
 
@@ -145,7 +150,9 @@ def render_home(site: SiteIdentity) -> dict:
     request.path = reverse("blog:home")
     # Two entries: what comes between two of them is known too.
     first, second = _Mark(), _Mark()
-    home = {"path": request.path}
+    # What of the identity the layout shows, besides the frame: a row written past save()
+    # shows in the template's <title> and meta tags, so the layout is then not used.
+    home = {"path": request.path, "identity": [site.title, site.tagline]}
     for name, has_next in (("more", True), ("last", False)):
         paginator = pagination.UncountedPaginator([], POSTS_PER_PAGE)
         page = pagination.UncountedPage([first, second], 1, paginator, has_next)

@@ -79,8 +79,14 @@ class HomeView(PostListMixin, ListView):
         return NEWEST_ENTRIES
 
     def get(self, request, *args, **kwargs):
-        layout = SiteIdentity.current().frame.get("home")
-        if layout is None or request.path != layout["path"] or request.GET.get("page", "1") != "1":
+        site = SiteIdentity.current()
+        layout = site.frame.get("home")
+        if (
+            layout is None
+            or request.path != layout["path"]
+            or request.GET.get("page", "1") != "1"
+            or layout.get("identity") != [site.title, site.tagline]
+        ):
             return super().get(request, *args, **kwargs)
         rows = NEWEST_ENTRIES[0 : POSTS_PER_PAGE + 1]
         if not rows:

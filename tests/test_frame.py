@@ -803,3 +803,47 @@ def test_the_home_layout_is_kept_only_for_the_address_it_was_rendered_at(
     monkeypatch.setitem(identity.frame, "home", {**identity.frame["home"], "path": "/blog/"})
     response = client.get("/")
     assert "blog/post_list.html" in [template.name for template in response.templates]
+
+
+@pytest.fixture
+def home_with_older_page(make_post):
+    for n in range(11):
+        make_post(f"Billet {n}")
+    return SiteIdentity.objects.create(title="Mon carnet", tagline="Des notes.")
+
+
+def test_the_home_layout_follows_a_new_site_url(client, rf, home_with_older_page, settings):
+    # A restart with another SITE_URL (the domain set after a first import, a move to https).
+    settings.SITE_URL = "https://carnet.example"
+    cache.clear()
+    SiteIdentity._shown = None
+    served = get(client)
+    assert '<link rel="canonical" href="https://carnet.example/">' in served
+    assert '<link rel="next" href="https://carnet.example/?page=2">' in served
+    assert served == rendered_by_the_template(rf)
+
+
+def test_an_identity_row_written_past_save_shows_on_the_home_page(client, rf, home_with_older_page):
+    SiteIdentity.current()
+    SiteIdentity.objects.update(title="Titre d’après")
+    page_cache.bump_content_stamp()
+    served = get(client)
+    assert "<title>Titre d’après</title>" in served
+    assert served == rendered_by_the_template(rf)
+
+
+@pytest.mark.parametrize("query", ["", "?page=1", "?utm_source=x", "?q=x"])
+def test_the_home_layout_answers_with_the_templates_headers(
+    client, admin_client, home_with_older_page, page_cache_on, query
+):
+    for visitor in (client, admin_client):
+        served = visitor.get("/" + query)
+        rendered = visitor.get("/?page=0001")  # the same page, from its template
+        assert not served.templates and rendered.templates
+        assert served.content == rendered.content
+        unstamped = ("ETag", "Last-Modified")
+        assert {k: v for k, v in served.headers.items() if k not in unstamped} == {
+            k: v for k, v in rendered.headers.items() if k not in unstamped
+        }
+        head = visitor.head("/" + query)
+        assert head.status_code == 200 and head.content == b""
