@@ -5,9 +5,11 @@ a tag, a page, the site identity, an old address) replaces the stamp, so every p
 its next request; no page is ever served stale. A post scheduled for later sets the stamp's expiry
 to its publication time, so it appears at that time by itself, with no cron.
 
-The stamp must be seen by every server process. With a shared cache (Redis) it lives in the cache;
-with the per-process local-memory cache (the default), or no cache at all (`dummycache://`), it
-lives in a small file, whose change every worker sees on its next request.
+The stamp must be seen by every server process. It lives in a small file, whose change every
+worker of the host sees on its next request. With a shared cache (Redis) it lives there too, so
+that app servers on other hosts see it, and pages are keyed on both: an edit saved while Redis
+was away (its copy then unchanged) still changes the key on this host, so that no page cached
+before it is served when Redis is back, nor any page of a Redis restarted from an old snapshot.
 """
 
 from __future__ import annotations
@@ -64,8 +66,23 @@ _file_memo: dict[str, tuple[float, Stamp]] = {}
 
 
 def _read_stamp() -> Stamp | None:
-    if _uses_shared_cache():
-        return cache.get(STAMP_KEY)
+    local = _read_file_stamp()
+    if local is None or not _uses_shared_cache():
+        return local
+    # None when Redis lost it or is away: the file's stamp still says what this host saved.
+    shared = cache.get(STAMP_KEY)
+    if shared is None or shared == local:
+        return local
+    # Different after an edit on another host, or one that Redis missed.
+    upcoming = [at for at in (local.valid_until, shared.valid_until) if at is not None]
+    return Stamp(
+        token=hashlib.sha256(f"{local.token} {shared.token}".encode()).hexdigest()[:32],
+        changed_at=max(local.changed_at, shared.changed_at),
+        valid_until=min(upcoming, default=None),
+    )
+
+
+def _read_file_stamp() -> Stamp | None:
     name = _stamp_name()
     try:
         mtime = os.stat(name).st_mtime_ns
@@ -86,7 +103,6 @@ def _read_stamp() -> Stamp | None:
 def _write_stamp(stamp: Stamp) -> None:
     if _uses_shared_cache():
         cache.set(STAMP_KEY, stamp, None)
-        return
     path = _stamp_file()
     valid_until = "-" if stamp.valid_until is None else repr(stamp.valid_until)
     # Write then rename, so a reader never sees half a stamp.

@@ -2,18 +2,17 @@
 
 Everything the site keeps in the cache can be done without: pages are rendered again, the site
 identity is read from the database, the contact form's rate limit lets messages through. So a
-Redis that is down, restarting or unreachable costs speed, not pages: each call that fails gives
-what a cache miss gives, and the process leaves Redis alone for `RETRY_SECONDS` before trying
-again, so that no request waits on a dead server more than once in that time. The first failure
-of an outage is logged as an error (mailed to ADMINS in production), once per process; the
-return of Redis as a warning.
+Redis that is down, restarting, unreachable or slow costs speed, not pages: a call that fails
+gives what a cache miss gives, and the process then leaves Redis alone for `RETRY_SECONDS`, so
+that no request waits on it more than once in that time. A call that succeeds but takes more
+than `SLOW_SECONDS` counts as a failure for that pause.
 
-When Redis answers again, the process that saw it away empties the cache's database: an edit
-saved meanwhile could not change the content stamp there (blog/cache.py), and the pages kept
-under the old stamp would be served as if nothing had changed.
+An outage is logged as a warning when a process first meets it, and as an error (mailed to
+ADMINS in production) once if it lasts `ESCALATE_SECONDS`; a blip mails nobody. The server's
+address is logged without its password.
 
-Without this, Django's Redis backend raises, and every page, the contact form included (before
-the reader's message is stored), answered 500 while Redis was away.
+Pages cached before an outage are not served after it if an edit was saved meanwhile: the
+content stamp also lives in a file on the host (blog/cache.py).
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -28,32 +29,60 @@ from redis.exceptions import RedisError
 logger = logging.getLogger("carnet.cache")
 
 RETRY_SECONDS = 5.0
+SLOW_SECONDS = 0.25
+ESCALATE_SECONDS = 60.0
+
+
+def shown_address(location: str) -> str:
+    """The server's address for a log line: scheme, host, port and database, no password."""
+    shown = []
+    for server in location.split(","):
+        parts = urlsplit(server)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        shown.append(f"{parts.scheme}://{host}{port}{parts.path}")
+    return ",".join(shown)
+
+
+@dataclass
+class _Outage:
+    since: float
+    until: float
+    escalated: bool = False
 
 
 class _Health:
     """Whether this process may try Redis now, per server address."""
 
     def __init__(self):
-        self.down_until: dict[str, float] = {}
+        self.outages: dict[str, _Outage] = {}
 
     def may_try(self, location: str) -> bool:
-        return time.monotonic() >= self.down_until.get(location, 0.0)
+        outage = self.outages.get(location)
+        return outage is None or time.monotonic() >= outage.until
 
-    def failed(self, location: str, error: Exception) -> None:
-        if location not in self.down_until:
-            logger.error(
-                "The cache at %s cannot be reached (%s): pages are served without it.",
-                location,
-                error,
+    def failed(self, location: str, why: str) -> None:
+        now = time.monotonic()
+        outage = self.outages.get(location)
+        if outage is None:
+            self.outages[location] = _Outage(since=now, until=now + RETRY_SECONDS)
+            logger.warning(
+                "The cache at %s %s: pages are served without it.", shown_address(location), why
             )
-        self.down_until[location] = time.monotonic() + RETRY_SECONDS
+            return
+        outage.until = now + RETRY_SECONDS
+        if not outage.escalated and now - outage.since >= ESCALATE_SECONDS:
+            outage.escalated = True
+            logger.error(
+                "The cache at %s has failed for %d s (%s): pages are served without it.",
+                shown_address(location),
+                now - outage.since,
+                why,
+            )
 
-    def answered(self, location: str) -> bool:
-        """Whether this answer ends an outage."""
-        if self.down_until.pop(location, None) is None:
-            return False
-        logger.warning("The cache at %s answers again: emptied of what the outage left.", location)
-        return True
+    def answered(self, location: str) -> None:
+        if self.outages.pop(location, None) is not None:
+            logger.warning("The cache at %s answers again.", shown_address(location))
 
 
 _health = _Health()
@@ -68,16 +97,17 @@ def _or_miss(name: str, miss):
         location = ",".join(self._servers)
         if not _health.may_try(location):
             return miss(*args, **kwargs)
+        started = time.monotonic()
         try:
             result = method(self, *args, **kwargs)
         except RedisError as error:
-            _health.failed(location, error)
+            _health.failed(location, f"cannot be reached ({error})")
             return miss(*args, **kwargs)
-        if _health.answered(location):
-            try:
-                RedisCache.clear(self)
-            except RedisError as error:
-                _health.failed(location, error)
+        elapsed = time.monotonic() - started
+        if elapsed > SLOW_SECONDS:
+            _health.failed(location, f"took {elapsed:.2f} s to answer")
+        else:
+            _health.answered(location)
         return result
 
     return call

@@ -120,15 +120,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://carnet")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # A Redis down or unreachable costs speed, not pages (site_config/cache.py); a call to
-    # one that does not answer gives up after a second.
+    # A Redis down, unreachable or slow costs speed, not pages (site_config/cache.py); a call
+    # to one that does not answer gives up after half a second.
     CACHES["default"]["BACKEND"] = "site_config.cache.ForgivingRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 1)
-    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 1)
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
 # Anonymous pages are cached (blog/cache.py) for this many seconds; edits invalidate at once.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 CACHE_PAGE_SECONDS = env.int("CACHE_PAGE_SECONDS", default=600)
-# With the per-process memory cache, workers learn of edits through this file's change.
+# Workers learn of edits through this file's change (with Redis too: blog/cache.py).
 CACHE_STAMP_FILE = env.path("CACHE_STAMP_FILE", default=BASE_DIR / ".content-stamp")
 
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
