@@ -49,6 +49,22 @@ def redis_down(settings, db, monkeypatch):
     monkeypatch.setattr(forgiving, "_health", forgiving._Health())
 
 
+@pytest.fixture
+def redis_get(monkeypatch, redis_down):
+    """Stand in for Redis's GET (`install(function)`), on a clock the test moves (`clock[0]`)."""
+    # Past the pause the fixture's own failed calls started.
+    clock = [forgiving.time.monotonic() + 3600]
+    monkeypatch.setattr(forgiving.time, "monotonic", lambda: clock[0])
+
+    def install(function):
+        monkeypatch.setattr(RedisCache, "get", function)
+        # The wrapper reads RedisCache's method when it is made.
+        wrapped = forgiving._or_miss("get", forgiving._default)
+        monkeypatch.setattr(forgiving.ForgivingRedisCache, "get", wrapped)
+
+    return install, clock
+
+
 def test_every_public_page_answers_while_redis_is_down(redis_down, client, make_post, caplog):
     post = make_post("Un billet", tags=["ess"], categories=["good_job"])
     with caplog.at_level(logging.WARNING, logger="carnet.cache"):
@@ -86,20 +102,15 @@ def test_a_readers_message_is_stored_and_sent_while_redis_is_down(redis_down, cl
     assert len(mail.outbox) == 3
 
 
-def test_a_failing_redis_is_left_alone_for_a_while_then_tried_again(monkeypatch, redis_down):
+def test_a_failing_redis_is_left_alone_for_a_while_then_tried_again(redis_get):
+    install, clock = redis_get
     calls = []
 
     def failing_get(self, key, default=None, version=None):
         calls.append(key)
         raise RedisConnectionError("Connection refused")
 
-    monkeypatch.setattr(RedisCache, "get", failing_get)
-    monkeypatch.setattr(
-        forgiving.ForgivingRedisCache, "get", forgiving._or_miss("get", forgiving._default)
-    )
-    # Past the delay the fixture's own failed calls started.
-    clock = [forgiving.time.monotonic() + 3600]
-    monkeypatch.setattr(forgiving.time, "monotonic", lambda: clock[0])
+    install(failing_get)
     assert cache.get("a", "miss") == "miss"
     assert cache.get("b", "miss") == "miss"
     assert calls == ["a"], "no second try within the retry delay"
@@ -108,7 +119,8 @@ def test_a_failing_redis_is_left_alone_for_a_while_then_tried_again(monkeypatch,
     assert calls == ["a", "c"]
 
 
-def test_redis_back_is_used_again_and_said(monkeypatch, redis_down, caplog):
+def test_redis_back_is_used_again_and_said(monkeypatch, redis_get, caplog):
+    install, clock = redis_get
     answers = {"up": False}
     cleared = []
     monkeypatch.setattr(RedisCache, "clear", lambda self: cleared.append(True) or True)
@@ -118,13 +130,7 @@ def test_redis_back_is_used_again_and_said(monkeypatch, redis_down, caplog):
             raise RedisConnectionError("Connection refused")
         return "kept"
 
-    monkeypatch.setattr(RedisCache, "get", flaky_get)
-    monkeypatch.setattr(
-        forgiving.ForgivingRedisCache, "get", forgiving._or_miss("get", forgiving._default)
-    )
-    # Past the delay the fixture's own failed calls started.
-    clock = [forgiving.time.monotonic() + 3600]
-    monkeypatch.setattr(forgiving.time, "monotonic", lambda: clock[0])
+    install(flaky_get)
     with caplog.at_level(logging.WARNING, logger="carnet.cache"):
         assert cache.get("k") is None
         answers["up"] = True
@@ -138,16 +144,13 @@ def test_redis_back_is_used_again_and_said(monkeypatch, redis_down, caplog):
     assert cleared == []
 
 
-def test_an_outage_that_lasts_is_mailed_once(monkeypatch, redis_down, caplog):
+def test_an_outage_that_lasts_is_mailed_once(redis_get, caplog):
+    install, clock = redis_get
+
     def failing_get(self, key, default=None, version=None):
         raise RedisConnectionError("Connection refused")
 
-    monkeypatch.setattr(RedisCache, "get", failing_get)
-    monkeypatch.setattr(
-        forgiving.ForgivingRedisCache, "get", forgiving._or_miss("get", forgiving._default)
-    )
-    clock = [forgiving.time.monotonic() + 3600]
-    monkeypatch.setattr(forgiving.time, "monotonic", lambda: clock[0])
+    install(failing_get)
     with caplog.at_level(logging.WARNING, logger="carnet.cache"):
         for _minute in range(3):
             for _try in range(20):
@@ -157,20 +160,16 @@ def test_an_outage_that_lasts_is_mailed_once(monkeypatch, redis_down, caplog):
     assert levels == ["WARNING", "ERROR"]
 
 
-def test_a_slow_redis_is_left_alone_like_a_dead_one(monkeypatch, redis_down, caplog):
+def test_a_slow_redis_is_left_alone_like_a_dead_one(redis_get, caplog):
+    install, clock = redis_get
     calls = []
-    clock = [forgiving.time.monotonic() + 3600]
 
     def slow_get(self, key, default=None, version=None):
         calls.append(key)
         clock[0] += 0.4  # answers, but late
         return "late"
 
-    monkeypatch.setattr(RedisCache, "get", slow_get)
-    monkeypatch.setattr(
-        forgiving.ForgivingRedisCache, "get", forgiving._or_miss("get", forgiving._default)
-    )
-    monkeypatch.setattr(forgiving.time, "monotonic", lambda: clock[0])
+    install(slow_get)
     with caplog.at_level(logging.WARNING, logger="carnet.cache"):
         assert cache.get("a") == "late"
         assert cache.get("b", "miss") == "miss"
