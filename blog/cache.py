@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
+import math
 import os
 import re
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +35,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
+
+logger = logging.getLogger("carnet.cache")
 
 STAMP_KEY = "carnet:content-stamp"
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -67,18 +72,30 @@ _file_memo: dict[str, tuple[float, Stamp]] = {}
 
 def _read_stamp() -> Stamp | None:
     local = _read_file_stamp()
-    if local is None or not _uses_shared_cache():
+    if not _uses_shared_cache():
         return local
-    # None when Redis lost it or is away: the file's stamp still says what this host saved.
     shared = cache.get(STAMP_KEY)
-    if shared is None or shared == local:
+    if local is None:
+        # No file (yet, or it cannot be written): Redis's copy alone; None makes a new one.
+        return shared
+    if shared is None:
+        # Lost by Redis (restarted empty, evicted): a new token there, so that no page nor
+        # ETag from before another host's last edit is used again. None: Redis is away, and
+        # the file says what this host saved.
+        renewed = Stamp(uuid.uuid4().hex, _after(local, time.time()), local.valid_until)
+        cache.add(STAMP_KEY, renewed, None)
+        shared = cache.get(STAMP_KEY)
+        if shared is None:
+            return local
+    if shared == local:
         return local
-    # Different after an edit on another host, or one that Redis missed.
-    upcoming = [at for at in (local.valid_until, shared.valid_until) if at is not None]
+    # Different after an edit on another host, or one that Redis missed. The newer copy
+    # knows the next scheduled post best.
+    newer = max(local, shared, key=lambda stamp: stamp.changed_at)
     return Stamp(
         token=hashlib.sha256(f"{local.token} {shared.token}".encode()).hexdigest()[:32],
-        changed_at=max(local.changed_at, shared.changed_at),
-        valid_until=min(upcoming, default=None),
+        changed_at=newer.changed_at,
+        valid_until=newer.valid_until,
     )
 
 
@@ -100,6 +117,9 @@ def _read_file_stamp() -> Stamp | None:
     return stamp
 
 
+_unwritable: set[str] = set()
+
+
 def _write_stamp(stamp: Stamp) -> None:
     if _uses_shared_cache():
         cache.set(STAMP_KEY, stamp, None)
@@ -107,8 +127,14 @@ def _write_stamp(stamp: Stamp) -> None:
     valid_until = "-" if stamp.valid_until is None else repr(stamp.valid_until)
     # Write then rename, so a reader never sees half a stamp.
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(f"{stamp.token} {stamp.changed_at!r} {valid_until}")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(f"{stamp.token} {stamp.changed_at!r} {valid_until}")
+        os.replace(tmp, path)
+    except OSError as error:
+        # Pages are then rendered for each request (a new stamp each time), not refused.
+        if str(path) not in _unwritable:
+            _unwritable.add(str(path))
+            logger.error("The content stamp cannot be written to %s (%s).", path, error)
 
 
 # What a release renders pages with: the project's templates, catalogue and Python.
@@ -178,11 +204,18 @@ def content_changed(**_kwargs) -> None:
     transaction.on_commit(bump_content_stamp)
 
 
+def _after(previous: Stamp | None, now: float) -> float:
+    """A new stamp's time: Last-Modified counts whole seconds, so a change within the same
+    second as the previous one still moves it, or a reader asking If-Modified-Since keeps
+    the page from before."""
+    return now if previous is None else max(now, math.floor(previous.changed_at) + 1)
+
+
 def bump_content_stamp() -> Stamp:
     upcoming = next_publication()
     stamp = Stamp(
         token=uuid.uuid4().hex,
-        changed_at=timezone.now().timestamp(),
+        changed_at=_after(_read_stamp(), timezone.now().timestamp()),
         valid_until=upcoming.timestamp() if upcoming else None,
     )
     _write_stamp(stamp)

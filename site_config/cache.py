@@ -8,8 +8,8 @@ that no request waits on it more than once in that time. A call that succeeds bu
 than `SLOW_SECONDS` counts as a failure for that pause.
 
 An outage is logged as a warning when a process first meets it, and as an error (mailed to
-ADMINS in production) once if it lasts `ESCALATE_SECONDS`; a blip mails nobody. The server's
-address is logged without its password.
+ADMINS in production) once by each process it lasts `ESCALATE_SECONDS` for; a blip mails nobody.
+The server's address is logged without its password.
 
 Pages cached before an outage are not served after it if an edit was saved meanwhile: the
 content stamp also lives in a file on the host (blog/cache.py).
@@ -31,9 +31,10 @@ logger = logging.getLogger("carnet.cache")
 RETRY_SECONDS = 5.0
 SLOW_SECONDS = 0.25
 ESCALATE_SECONDS = 60.0
+QUIET_SECONDS = 30.0
 
 
-def shown_address(location: str) -> str:
+def shown(location: str) -> str:
     """The server's address for a log line: scheme, host, port and database, no password."""
     shown = []
     for server in location.split(","):
@@ -48,11 +49,17 @@ def shown_address(location: str) -> str:
 class _Outage:
     since: float
     until: float
+    last_failure: float
     escalated: bool = False
 
 
 class _Health:
-    """Whether this process may try Redis now, per server address."""
+    """Whether this process may try Redis now, per server address.
+
+    An outage ends after `QUIET_SECONDS` without a failure, not at the first call that
+    succeeds: a Redis that answers reads but refuses writes (disk or memory full) is one
+    long outage, reported as such, not a new one every few seconds.
+    """
 
     def __init__(self):
         self.outages: dict[str, _Outage] = {}
@@ -65,24 +72,27 @@ class _Health:
         now = time.monotonic()
         outage = self.outages.get(location)
         if outage is None:
-            self.outages[location] = _Outage(since=now, until=now + RETRY_SECONDS)
+            self.outages[location] = _Outage(since=now, until=now + RETRY_SECONDS, last_failure=now)
             logger.warning(
-                "The cache at %s %s: pages are served without it.", shown_address(location), why
+                "The cache at %s failed (%s): pages are served without it.", shown(location), why
             )
             return
         outage.until = now + RETRY_SECONDS
+        outage.last_failure = now
         if not outage.escalated and now - outage.since >= ESCALATE_SECONDS:
             outage.escalated = True
             logger.error(
-                "The cache at %s has failed for %d s (%s): pages are served without it.",
-                shown_address(location),
+                "The cache at %s has failed for %d s (last: %s): pages are served without it.",
+                shown(location),
                 now - outage.since,
                 why,
             )
 
     def answered(self, location: str) -> None:
-        if self.outages.pop(location, None) is not None:
-            logger.warning("The cache at %s answers again.", shown_address(location))
+        outage = self.outages.get(location)
+        if outage is not None and time.monotonic() - outage.last_failure >= QUIET_SECONDS:
+            del self.outages[location]
+            logger.warning("The cache at %s answers again.", shown(location))
 
 
 _health = _Health()
@@ -101,7 +111,7 @@ def _or_miss(name: str, miss):
         try:
             result = method(self, *args, **kwargs)
         except RedisError as error:
-            _health.failed(location, f"cannot be reached ({error})")
+            _health.failed(location, str(error))
             return miss(*args, **kwargs)
         elapsed = time.monotonic() - started
         if elapsed > SLOW_SECONDS:
