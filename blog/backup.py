@@ -241,4 +241,8 @@ def restore_backup(archive: Path) -> BackupReport:
     repaired = repair_tag_addresses(Tag, TaggedItem, ContentType.objects.get_for_model(Post).pk)
     Post.objects.filter(pk__in=repaired).update(summary_key="")
     refresh_stale_summaries()
+    # The same for readers' messages, from before the inbox's folded search.
+    from contact.models import Message
+
+    Message.objects.fill_search_documents()
     return BackupReport(path=archive, counts=manifest.get("counts", {}), media_files=media_count)

@@ -15,6 +15,7 @@ from django.db import models, transaction
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -29,8 +30,12 @@ def default_hard_wrap() -> bool:
 
 
 def plain_search_text(*parts: str) -> str:
-    """Lower-cased text without accents, so that `cooperative` finds `coopérative`."""
-    text = " ".join(strip_tags(part) for part in parts if part)
+    """Lower-cased text without accents or tags, so that `cooperative` finds `coopérative`."""
+    return folded(" ".join(strip_tags(part) for part in parts if part))
+
+
+def folded(text: str) -> str:
+    """`text` lower-cased, without accents."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     if decomposed.isascii():
         return decomposed
@@ -42,12 +47,17 @@ def plain_search_text(*parts: str) -> str:
 
 
 def every_word_in(field: str, search_term: str) -> models.Q | None:
-    """Rows whose `field`, a text made by `plain_search_text`, holds every word of
-    `search_term`, accents and case aside; None when the term has no word.
+    """Rows whose `field`, a folded text, holds every word of `search_term`, accents and case
+    aside, a quoted phrase as one word (as Django's admin search); None when there is none.
 
     The admin's searches: Django's own is case-sensitive for accented letters on SQLite.
     """
-    words = plain_search_text(search_term).split()
+    words = []
+    for bit in smart_split(search_term):
+        if len(bit) > 1 and bit[0] in "\"'" and bit[-1] == bit[0]:
+            bit = unescape_string_literal(bit)
+        if bit.strip():
+            words.append(folded(bit))
     if not words:
         return None
     found = models.Q()

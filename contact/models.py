@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from blog.models import plain_search_text
+from blog.models import folded
 
 # A notification still "pending" after this long was abandoned (a worker died mid-send):
 # the retry command may take it over. Longer than a few SMTP timeouts, so it never races
@@ -19,6 +19,8 @@ from blog.models import plain_search_text
 STALE_PENDING = timedelta(minutes=10)
 # The same message from the same reader within this time is one message sent twice.
 RESENT_WITHIN = timedelta(minutes=10)
+# The first key of the PostgreSQL advisory lock `hold_sender` takes, the address the second.
+SENDER_LOCK = 4_407_010
 # What the inbox's search reads.
 SEARCHED = ("name", "email", "subject", "message")
 
@@ -39,6 +41,21 @@ class MessageQuerySet(models.QuerySet):
             subject=message.subject,
             message=message.message,
         ).exists()
+
+    def hold_sender(self, email: str) -> None:
+        """Make another request from this address wait until this transaction ends, so that
+        two clicks sent together are seen as one (`sent_before`). SQLite's transactions take
+        the write lock when they begin (settings: IMMEDIATE) and wait already."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [SENDER_LOCK, email.lower()]
+                )
+
+    def fill_search_documents(self) -> None:
+        """Messages loaded raw (a backup from before the inbox's search) made searchable."""
+        for message in self.filter(search_document="").iterator():
+            message.save(update_fields=["search_document"])
 
     def notification_pending(self) -> MessageQuerySet:
         """Messages the author has not been told about yet (spam is never notified)."""
@@ -121,8 +138,9 @@ class Message(models.Model):
 
     def save(self, *args, **kwargs):
         fields = kwargs.get("update_fields")
-        if fields is None or not set(SEARCHED).isdisjoint(fields):
-            self.search_document = plain_search_text(*(getattr(self, name) for name in SEARCHED))
+        if fields is None or not {*SEARCHED, "search_document"}.isdisjoint(fields):
+            # Readers write plain text: `<jean@asso.example>` is words, not a tag.
+            self.search_document = folded(" ".join(getattr(self, name) for name in SEARCHED))
             if fields is not None:
                 kwargs["update_fields"] = {*fields, "search_document"}
         super().save(*args, **kwargs)

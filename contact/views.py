@@ -71,6 +71,11 @@ def contact_form(request: HttpRequest) -> HttpResponse:
         message.notification_status = Message.Notification.SKIPPED
     # Stored and committed before anything that can fail; the mail server comes after.
     with transaction.atomic():
+        # Asked again with the sender held: a second click sent while this one was on its
+        # way (rate limit, spam checks) finds it stored.
+        Message.objects.hold_sender(message.email)
+        if Message.objects.sent_before(message):
+            return redirect("contact:thanks")
         message.save()
     if message.status != Message.Status.SPAM:
         # A slow mail server must not keep the reader from the thank-you page: past the

@@ -17,6 +17,7 @@ import pytest
 from django.core import signing
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -196,6 +197,36 @@ def test_a_message_sent_twice_is_stored_and_notified_once(client, db, mailoutbox
     assert len(mailoutbox) == 1
     # Another message is another message (and now the rate limit speaks).
     assert client.post(URL, form_data(message="Et une autre question.")).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_sent_together_are_stored_once(settings, monkeypatch, mailoutbox):
+    """The second click arrives while the first is still on its way (a slow rate limit)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: no two clicks to store at once")
+    settings.CONTACT_RATE_LIMIT = "0"
+    real = spam.register_submission
+
+    def slow(address, now=None):
+        time.sleep(0.4)
+        return real(address, now)
+
+    monkeypatch.setattr(spam, "register_submission", slow)
+    codes = []
+
+    def click():
+        codes.append(Client().post(URL, form_data()).status_code)
+        connection.close()
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+        time.sleep(0.1)
+    for thread in clicks:
+        thread.join()
+    assert codes == [302, 302]
+    assert Message.objects.count() == 1
+    assert len(mailoutbox) == 1
 
 
 def test_the_same_text_is_a_new_message_later_or_from_someone_else(client, db, mailoutbox):

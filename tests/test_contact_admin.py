@@ -173,6 +173,29 @@ def test_search_ignores_accents_and_case(admin_client, inbox, query, found):
     assert sorted(m.name for m in response.context["cl"].result_list) == found
 
 
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Mon site : <https://asso-velo.example/atelier>", "asso-velo"),
+        ("Écrivez-moi à <jean.dupont@asso.example>", "jean.dupont"),
+        ("J’ai lu <Le Monde diplomatique> ce matin", "diplomatique"),
+    ],
+)
+def test_search_finds_what_a_reader_wrote_between_angle_brackets(admin_client, inbox, text, query):
+    # Readers write plain text, not HTML: nothing there is a tag to leave out.
+    inbox("Lou", message=text)
+    inbox("Sam")
+    response = admin_client.get(CHANGELIST, {"q": query})
+    assert [m.name for m in response.context["cl"].result_list] == ["Lou"]
+
+
+def test_search_takes_a_quoted_phrase_as_one(admin_client, inbox):
+    inbox("Jean Dupont", email="jd@example.org")
+    inbox("Dupont Jean", email="dj@example.org")
+    response = admin_client.get(CHANGELIST, {"q": '"jean dupont"'})
+    assert [m.name for m in response.context["cl"].result_list] == ["Jean Dupont"]
+
+
 def test_messages_stored_before_the_search_are_found_after_migrate(admin_client, inbox):
     from importlib import import_module
 
@@ -269,3 +292,37 @@ def test_unread_count(inbox):
     inbox("Sam")
     inbox("Noé", status=Message.Status.READ)
     assert Message.objects.unread_count() == 2
+
+
+def test_messages_restored_from_an_older_backup_are_found(transactional_db, tmp_path):
+    import json
+    import tarfile
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.test import Client
+
+    from blog.backup import create_backup
+
+    Message.objects.create(name="Zoé", email="zoe@example.org", subject="Réponse", message="Merci")
+    archive = create_backup(tmp_path / "backups").path
+    # The same archive as written before the inbox's search: no search_document.
+    work = tmp_path / "unpacked"
+    with tarfile.open(archive) as tar:
+        tar.extractall(work, filter="data")
+    records = json.loads((work / "data.json").read_text())
+    for record in records:
+        if record["model"] == "contact.message":
+            del record["fields"]["search_document"]
+    (work / "data.json").write_text(json.dumps(records))
+    older = tmp_path / "older.tar.gz"
+    with tarfile.open(older, "w:gz") as tar:
+        for path in sorted(work.rglob("*")):
+            tar.add(path, arcname=str(path.relative_to(work)), recursive=False)
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore_site", str(older), stdout=io.StringIO())
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", "x" * 12)
+    client = Client()
+    client.force_login(admin)
+    response = client.get(CHANGELIST, {"q": "reponse"})
+    assert [m.name for m in response.context["cl"].result_list] == ["Zoé"]
