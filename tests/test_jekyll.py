@@ -3,6 +3,7 @@ each, and differential tests against real Ruby YAML and Jekyll where they are in
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from blog import jekyll
-from tests.conftest import write
+from tests.conftest import skip_or_fail, write
 
 TESTS = Path(__file__).resolve().parent
 SITE = TESTS / "jekyll_site"
@@ -767,9 +768,21 @@ puts JSON.generate({"posts" => posts, "pages" => pages})
 """
 
 
-def jekyll_reads(root: Path, tmp_path: Path) -> dict:
+@functools.cache
+def jekyll_ready() -> bool:
     if not shutil.which("jekyll") or not shutil.which("ruby"):
-        pytest.skip("Jekyll is not installed (Debian package `jekyll`)")
+        return False
+    plugins = "jekyll jekyll-archives jekyll-sitemap jekyll-redirect-from"
+    script = f"%w[{plugins}].each {{ |name| require name }}"
+    return subprocess.run(["ruby", "-e", script], capture_output=True, check=False).returncode == 0
+
+
+def jekyll_reads(root: Path, tmp_path: Path) -> dict:
+    if not jekyll_ready():
+        skip_or_fail(
+            "Jekyll and the sample's plugins are not installed (Debian packages `jekyll`, "
+            "`ruby-jekyll-archives`, `ruby-jekyll-sitemap`, `ruby-jekyll-redirect-from`)"
+        )
     run = subprocess.run(
         ["ruby", "-e", RUBY_SITE, str(root), str(tmp_path / "_site_out")],
         capture_output=True,
